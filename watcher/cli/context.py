@@ -1,0 +1,33 @@
+"""What every subcommand needs: where the configuration and state live, opened on demand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from watcher.config import Config
+    from watcher.store import Store
+
+
+@dataclass
+class AppContext:
+    sources_file: Path
+    state_dir: Path
+    alerts_dir: Path
+    _config: Config | None = field(default=None, repr=False)
+
+    def config(self) -> Config:
+        """Load and validate sources.toml once per command (raises ConfigError)."""
+        if self._config is None:
+            from watcher.config import load_config
+
+            self._config = load_config(self.sources_file)
+        return self._config
+
+    def store(self) -> Store:
+        """Open (and if needed create) the state database."""
+        from watcher.store import Store
+
+        return Store.open(self.state_dir)
