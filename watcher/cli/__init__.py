@@ -99,7 +99,8 @@ class LazyGroup(click.Group):
 )
 @click.option(
     "--log-format", envvar="WATCHER_LOG_FORMAT", default="text", show_default=True,
-    type=click.Choice(["text", "json"]), help="Log lines as text, or as JSON for log shippers. [env: WATCHER_LOG_FORMAT]",
+    type=click.Choice(["text", "json"]),
+    help="Log lines as text, or as JSON for log shippers. [env: WATCHER_LOG_FORMAT]",
 )
 @click.pass_context
 def cli(ctx: click.Context, sources_file: Path, state_dir: Path, alerts_dir: Path, log_level: str,
