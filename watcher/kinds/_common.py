@@ -1,0 +1,132 @@
+"""Helpers shared by the kinds: decoding, stable ids, compiled selectors, clean text."""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from watcher.charset import decode
+from watcher.errors import ExtractError
+
+if TYPE_CHECKING:
+    from watcher.config import Source
+    from watcher.models import Fetched
+
+_SPACE = re.compile(r"\s+")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "spm")
+_local = threading.local()
+
+
+def text_of(fetched: Fetched, source: Source) -> str:
+    """The decoded body, deciding the charset once per response (see watcher.charset)."""
+    if fetched.text is None:
+        decoded = decode(fetched.content, fetched.content_type, source.encoding)
+        fetched.text, fetched.charset, fetched.charset_source = decoded.text, decoded.charset, decoded.source
+    return fetched.text
+
+
+def clean(text: str | None) -> str:
+    """Collapse whitespace (including full-width spaces) to single spaces."""
+    return _SPACE.sub(" ", text.replace("\u3000", " ")).strip() if text else ""
+
+
+def absolute(base: str, href: str | None) -> str:
+    """An absolute http(s) URL for a link, or "" for javascript:, mailto: and empty links."""
+    if not href:
+        return ""
+    href = href.strip()
+    if href.lower().startswith(("javascript:", "mailto:", "tel:", "#")):
+        return ""
+    url = urljoin(base, href)
+    return url if url.startswith(("http://", "https://")) else ""
+
+
+def canonical_id(url: str) -> str:
+    """A stable identity for a URL: no scheme, fragment, default port or tracking parameters.
+
+    Ministries switch between http and https and add share parameters; the
+    same notice must keep the same id or it would be alerted twice.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
+             if not key.lower().startswith(_TRACKING)]
+    return urlunsplit(("", host, parts.path or "/", urlencode(query), ""))
+
+
+def parse_html(text: str) -> Any:
+    """An lxml tree of a (possibly broken) HTML document or fragment."""
+    import lxml.html
+    from lxml.etree import ParserError
+
+    text = _XML_DECLARATION.sub("", text, count=1)
+    if not text.strip():
+        raise ExtractError("the page is empty")
+    try:
+        return lxml.html.document_fromstring(text)
+    except (ParserError, ValueError) as error:
+        raise ExtractError(f"cannot parse HTML: {error}") from None
+
+
+def selector(css: str) -> Any:
+    """A compiled CSS selector, cached per thread (lxml XPath objects are not shared across threads)."""
+    cache = getattr(_local, "selectors", None)
+    if cache is None:
+        cache = _local.selectors = {}
+    compiled = cache.get(css)
+    if compiled is None:
+        from lxml.cssselect import CSSSelector
+
+        compiled = cache[css] = CSSSelector(css, translator="html")
+    return compiled
+
+
+def valid_css(css: str) -> str:
+    """Validate a CSS selector at configuration time, so a typo is a config error, not a broken source."""
+    from cssselect import SelectorError
+    from lxml.cssselect import CSSSelector
+
+    try:
+        CSSSelector(css, translator="html")
+    except (SelectorError, SyntaxError, ValueError) as error:
+        raise ValueError(f"invalid CSS selector {css!r}: {error}") from None
+    return css
+
+
+def valid_jmespath(expression: str) -> str:
+    """Validate a JMESPath expression at configuration time."""
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        jmespath.compile(expression)
+    except JMESPathError as error:
+        raise ValueError(f"invalid JMESPath {expression!r}: {error}") from None
+    return expression
+
+
+def jmes(expression: str) -> Any:
+    cache = getattr(_local, "jmes", None)
+    if cache is None:
+        cache = _local.jmes = {}
+    compiled = cache.get(expression)
+    if compiled is None:
+        import jmespath
+
+        compiled = cache[expression] = jmespath.compile(expression)
+    return compiled
+
+
+def load_json(fetched: Fetched, source: Source) -> Any:
+    import json
+
+    try:
+        return json.loads(text_of(fetched, source))
+    except ValueError as error:
+        snippet = clean(text_of(fetched, source)[:80])
+        raise ExtractError(f"the response is not valid JSON ({error}); it starts with {snippet!r}") from None
