@@ -92,7 +92,7 @@ class Change:
     def analysis_text(self) -> str:
         """The words that are new to the reader: what classification should read."""
         if self.diff is not None:
-            return self.diff
+            return "\n".join(line[2:] for line in self.diff.splitlines() if line.startswith("+ "))
         return self.item.text
 
 

@@ -1,0 +1,127 @@
+"""Events (a classified story, possibly reported by several sources) and their outbox rows.
+
+An event and its deliveries are inserted in the transaction of the check that
+found it, so a crash can neither lose an alert nor record one twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from watcher.store import Store
+
+CLUSTER_WINDOW = timedelta(days=3)
+
+
+@dataclass(slots=True)
+class NewEvent:
+    """An event the pipeline wants recorded, with the outbox rows it should get."""
+
+    source: str
+    label: str
+    severity: str
+    title: str
+    url: str = ""
+    published: str | None = None
+    summary: str = ""
+    matched: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    keys: list[str] = field(default_factory=list)  # cluster keys: the same key within the window = the same story
+    routes: list[tuple[str, str]] = field(default_factory=list)  # (apprise tag, immediate|digest)
+    change_index: int | None = None  # position in CheckRecord.changes; None for health events
+    kind: str = "change"  # change | health
+
+
+class EventRecords:
+    def _write_events(self: Store, events: list[NewEvent], change_ids: list[int], now: str) -> list[dict[str, Any]]:
+        written = []
+        for event in events:
+            change_id = change_ids[event.change_index] if event.change_index is not None else None
+            earlier = self._cluster_match(event.keys, now) if event.kind == "change" else None
+            if earlier is not None:
+                event_id, merged = earlier, True
+            else:
+                event_id, merged = self._insert_event(event, now), False
+            if change_id is not None:
+                self.db.execute("UPDATE changes SET event_id = ? WHERE id = ?", [event_id, change_id])
+            if event.kind == "change":
+                self.db.execute("INSERT OR IGNORE INTO event_sources (event_id, source, title, url, seen_at) "
+                                "VALUES (?,?,?,?,?)", [event_id, event.source, event.title, event.url, now])
+                self.db.conn.executemany("INSERT OR IGNORE INTO event_keys (key, event_id, seen_at) VALUES (?,?,?)",
+                                         [(key, event_id, now) for key in event.keys])
+            written.append({"id": event_id, "merged": merged, "label": event.label, "severity": event.severity,
+                            "title": event.title, "url": event.url, "source": event.source,
+                            "change_index": event.change_index, "routes": [] if merged else event.routes})
+        return written
+
+    def _insert_event(self: Store, event: NewEvent, now: str) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO events (kind, source, label, severity, title, summary, url, published, first_seen, matched, "
+            "facts, routed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [event.kind, event.source, event.label, event.severity, event.title, event.summary, event.url,
+             event.published, now, json.dumps(event.matched, ensure_ascii=False),
+             json.dumps(event.facts, ensure_ascii=False), 1 if event.routes else 0])
+        event_id = int(cursor.lastrowid or 0)
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO deliveries (event_id, tag, mode, status, next_attempt_at, created_at) "
+            "VALUES (?,?,?,'pending',?,?)", [(event_id, tag, mode, now, now) for tag, mode in event.routes])
+        return event_id
+
+    def _cluster_match(self: Store, keys: list[str], now: str) -> int | None:
+        if not keys:
+            return None
+        since = _minus(now, CLUSTER_WINDOW)
+        row = self.db.execute(
+            f"SELECT event_id FROM event_keys WHERE key IN ({','.join('?' * len(keys))}) AND seen_at >= ? "
+            "ORDER BY seen_at LIMIT 1", [*keys, since]).fetchone()
+        return int(row[0]) if row else None
+
+    def record_health(self: Store, event: NewEvent) -> dict[str, Any]:
+        """Record a health alert (source broken/recovered, channel failing) outside of a check."""
+        now = self.now()
+        with self.transaction():
+            return self._write_events([event], [], now)[0]
+
+    def event(self: Store, event_id: int) -> dict[str, Any] | None:
+        """One event with its facts, matched terms and every source that reported it."""
+        with self.lock:
+            rows = list(self.db.query("SELECT * FROM events WHERE id = ?", [event_id]))
+            if not rows:
+                return None
+            event = _decode(rows[0])
+            event["sources"] = list(self.db.query(
+                "SELECT source, title, url, seen_at FROM event_sources WHERE event_id = ? ORDER BY seen_at",
+                [event_id]))
+        return event
+
+    def quota_history(self: Store) -> list[dict[str, Any]]:
+        """Facts of every earlier quota event that carried a year, for quota deltas."""
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT facts, published, first_seen FROM events WHERE label = 'quota' "
+                "AND json_extract(facts, '$.year') IS NOT NULL ORDER BY first_seen").fetchall()
+        history = []
+        for facts, published, first_seen in rows:
+            record = json.loads(facts)
+            record.setdefault("published", published or first_seen)
+            history.append(record)
+        return history
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    for column in ("matched", "facts"):
+        if isinstance(row.get(column), str):
+            row[column] = json.loads(row[column])
+    return row
+
+
+def _minus(stamp: str, delta: timedelta) -> str:
+    from datetime import datetime
+
+    moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ") - delta
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

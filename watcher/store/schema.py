@@ -1,0 +1,150 @@
+"""The state schema, built and evolved through sqlite-utils Migrations.
+
+Each migration runs in a transaction together with the record that it ran, so
+a crash mid-upgrade leaves the database at the previous version.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("watcher")
+
+
+@migrations(name="0001_initial")
+def initial(db: Database) -> None:
+    for statement in _INITIAL.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+_INITIAL = """
+CREATE TABLE sources (
+    name TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    config_hash TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    body_hash TEXT,
+    baselined_at TEXT,
+    last_check_at TEXT,
+    last_status TEXT,
+    last_error TEXT,
+    last_http_status INTEGER,
+    last_success_at TEXT,
+    last_change_at TEXT,
+    failures INTEGER NOT NULL DEFAULT 0,
+    item_count INTEGER NOT NULL DEFAULT 0,
+    broken_since TEXT,
+    broken_alerted_at TEXT,
+    next_run_at TEXT
+);
+CREATE TABLE items (
+    source TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    title TEXT,
+    url TEXT,
+    published TEXT,
+    text TEXT,
+    hash TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    gone_at TEXT,
+    PRIMARY KEY (source, item_id)
+);
+CREATE INDEX items_live ON items (source, gone_at);
+CREATE TABLE checks (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    http_status INTEGER,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    items INTEGER NOT NULL DEFAULT 0,
+    new INTEGER NOT NULL DEFAULT 0,
+    changed INTEGER NOT NULL DEFAULT 0,
+    removed INTEGER NOT NULL DEFAULT 0,
+    error TEXT
+);
+CREATE INDEX checks_source_time ON checks (source, started_at);
+CREATE INDEX checks_time ON checks (started_at);
+CREATE TABLE changes (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    change TEXT NOT NULL,
+    title TEXT,
+    url TEXT,
+    published TEXT,
+    text TEXT,
+    diff TEXT,
+    detected_at TEXT NOT NULL,
+    event_id INTEGER
+);
+CREATE INDEX changes_time ON changes (detected_at);
+CREATE INDEX changes_source_time ON changes (source, detected_at);
+CREATE INDEX changes_event ON changes (event_id);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL DEFAULT 'change',
+    source TEXT,
+    label TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    title TEXT NOT NULL,
+    summary TEXT,
+    url TEXT,
+    published TEXT,
+    first_seen TEXT NOT NULL,
+    matched TEXT NOT NULL DEFAULT '[]',
+    facts TEXT NOT NULL DEFAULT '{}',
+    routed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX events_time ON events (first_seen);
+CREATE INDEX events_label_time ON events (label, first_seen);
+CREATE TABLE event_sources (
+    event_id INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    title TEXT,
+    url TEXT,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (event_id, source, url)
+);
+CREATE TABLE event_keys (
+    key TEXT NOT NULL,
+    event_id INTEGER NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (key, event_id)
+);
+CREATE INDEX event_keys_time ON event_keys (seen_at);
+CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL,
+    tag TEXT NOT NULL,
+    mode TEXT NOT NULL DEFAULT 'immediate',
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    digest_id INTEGER,
+    UNIQUE (event_id, tag)
+);
+CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+CREATE INDEX deliveries_sent ON deliveries (status, sent_at);
+CREATE TABLE attempts (
+    id INTEGER PRIMARY KEY,
+    delivery_id INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    error TEXT
+);
+CREATE INDEX attempts_delivery ON attempts (delivery_id);
+CREATE TABLE digests (
+    tag TEXT PRIMARY KEY,
+    last_sent_at TEXT
+)
+"""
