@@ -31,3 +31,9 @@ class AppContext:
         from watcher.store import Store
 
         return Store.open(self.state_dir)
+
+    def existing_store(self) -> Store | None:
+        """The state database if one exists: read-only commands must not create state."""
+        from watcher.store import DB_NAME
+
+        return self.store() if (self.state_dir / DB_NAME).exists() else None

@@ -1,0 +1,116 @@
+"""`watcher check`: one pass over the sources, printing what is new or changed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from watcher.cli.context import AppContext
+from watcher.cli.table import render
+from watcher.models import CheckResult
+
+
+@click.command()
+@click.option("--source", "-s", "names", multiple=True, metavar="NAME",
+              help="Check only this source (repeatable); named sources are checked even if disabled.")
+@click.option("--workers", "-w", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Sources checked at the same time (per-host spacing still applies).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per change instead of a table.")
+@click.option("--no-notify", is_flag=True, help="Record changes but do not deliver alerts now.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal with 5+ sources).")
+@click.pass_obj
+def check(app: AppContext, names: tuple[str, ...], workers: int, as_json: bool, no_notify: bool,
+          progress: bool | None) -> None:
+    """Check sources once: fetch, extract, diff against the state, record and print changes.
+
+    The first check of a source records a silent baseline. The exit code is non-zero
+    only for an invalid configuration: one source's failure never stops the others.
+
+    \b
+    Example:
+        watcher check
+        watcher check --source mofcom-announcements --json
+    """
+    from watcher.pipeline import run_checks
+    from watcher.runtime import build_pipeline
+
+    config = app.config()
+    sources = _select(config, names)
+    store = app.store()
+    pipeline = build_pipeline(config, store, alerts_dir=None if no_notify else app.alerts_dir)
+    show_progress = progress if progress is not None else (sys.stderr.isatty() and len(sources) >= 5 and not as_json)
+    results: list[CheckResult] = []
+    with click.progressbar(length=len(sources), label="checking", file=sys.stderr,
+                           hidden=not show_progress) as bar:
+        for result in run_checks(sources, pipeline, workers=workers):
+            results.append(result)
+            bar.update(1)
+            if as_json:
+                for line in change_lines(result):
+                    click.echo(json.dumps(line, ensure_ascii=False))
+    order = {source.name: index for index, source in enumerate(sources)}
+    results.sort(key=lambda result: order[result.source])
+    if not as_json:
+        click.echo(render_results(results))
+    if not no_notify and pipeline.deliver is not None:
+        report = pipeline.deliver()
+        if report and not as_json:
+            click.echo(report)
+    store.close()
+
+
+def _select(config: Any, names: tuple[str, ...]) -> list[Any]:
+    if not names:
+        return config.enabled()
+    missing = [name for name in names if config.get(name) is None]
+    if missing:
+        known = ", ".join(source.name for source in config.sources) or "none"
+        raise click.UsageError(f"no source named {', '.join(map(repr, missing))} in {config.path}; known: {known}")
+    return [config.get(name) for name in dict.fromkeys(names)]
+
+
+def change_lines(result: CheckResult) -> list[dict[str, Any]]:
+    """One JSON-ready dict per change, with its classification when it has one."""
+    events = {event["change_index"]: event for event in result.events if event.get("change_index") is not None}
+    lines = []
+    for index, change in enumerate(result.changes):
+        item = change.item
+        line: dict[str, Any] = {"source": result.source, "change": change.change, "id": item.id,
+                                "title": item.title, "url": item.url, "published": item.published}
+        if change.diff:
+            line["diff"] = change.diff
+        event = events.get(index)
+        if event is not None:
+            line.update(event_id=event["id"], label=event["label"], severity=event["severity"],
+                        matched=event.get("matched", []), facts=event.get("facts", {}))
+        lines.append(line)
+    return lines
+
+
+def render_results(results: list[CheckResult]) -> str:
+    rows = []
+    for result in results:
+        status = result.status if not result.error else f"{result.status}: {result.error}"
+        rows.append([result.source, status, result.count("new"), result.count("changed"),
+                     f"{result.duration:.2f}s"])
+    out = [render(["SOURCE", "STATUS", "NEW", "CHANGED", "TIME"], rows, limits={0: 32, 1: 70})]
+    changes = [(result, index, change) for result in results for index, change in enumerate(result.changes)
+               if change.change != "removed"]
+    if changes:
+        out.append("")
+        for result, index, change in changes:
+            event = next((event for event in result.events if event.get("change_index") == index), None)
+            label = f" [{event['label']} · {event['severity']}]" if event else ""
+            date = f" ({change.item.published})" if change.item.published else ""
+            out.append(f"{'+' if change.change == 'new' else '~'} {result.source}{label}: {change.item.title}{date}")
+            if change.item.url:
+                out.append(f"    {change.item.url}")
+    failed = sum(1 for result in results if result.status in ("error", "broken"))
+    total_new = sum(result.count("new") for result in results)
+    total_changed = sum(result.count("changed") for result in results)
+    out.append("")
+    out.append(f"{len(results)} sources checked: {total_new} new, {total_changed} changed, {failed} failed")
+    return "\n".join(out)

@@ -1,0 +1,42 @@
+"""Plain-text tables for terminals: fixed columns, long cells shortened with an ellipsis."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+
+def width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def shorten(text: str, limit: int) -> str:
+    if width(text) <= limit:
+        return text
+    out, used = [], 0
+    for char in text:
+        step = width(char)
+        if used + step > limit - 1:
+            break
+        out.append(char)
+        used += step
+    return "".join(out) + "…"
+
+
+def render(headers: Sequence[str], rows: Sequence[Sequence[object]], limits: dict[int, int] | None = None) -> str:
+    """A table with a header line; `limits` caps the width of some columns (by index)."""
+    limits = limits or {}
+    cells = [[shorten("" if value is None else str(value), limits.get(i, 10_000)) for i, value in enumerate(row)]
+             for row in rows]
+    widths = [width(header) for header in headers]
+    for row in cells:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], width(cell))
+    lines = ["  ".join(_pad(header, widths[i]) for i, header in enumerate(headers)).rstrip()]
+    lines += ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def _pad(text: str, size: int) -> str:
+    return text + " " * (size - width(text))
