@@ -23,6 +23,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(_MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)" + _TIME, re.IGNORECASE), "mdy"),
     (re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+(\d{4})(?!\d)" + _TIME, re.IGNORECASE),
      "dmy"),
+    # 07/10/2025 06:30:00 on US company IR platforms: month first unless the first number cannot be a month
+    (re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/(\d{4})(?!\d)" + _TIME), "us"),
     (re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"), "ymd"),  # 20251009 in URLs and ids
 ]
 
@@ -55,6 +57,9 @@ def parse_rfc822(text: str | None) -> str | None:
 def _build(groups: tuple[str | None, ...], order: str) -> str | None:
     if order == "ymd":
         year, month, day = groups[0], groups[1], groups[2]
+    elif order == "us":
+        first, second, year = groups[0], groups[1], groups[2]
+        month, day = (second, first) if int(first or 0) > 12 else (first, second)
     elif order == "mdy":
         month, day, year = groups[0], groups[1], groups[2]
     else:

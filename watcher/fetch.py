@@ -129,6 +129,8 @@ class Fetcher:
         except requests.exceptions.SSLError as error:
             raise FetchError(f"TLS error: {_root_cause(error)}", reason="tls") from None
         except requests.exceptions.ConnectionError as error:
+            if _timed_out(error):  # a read timeout after the last retry arrives wrapped as a connection error
+                raise FetchError(f"no response within {timeout:g}s", reason="timeout") from None
             raise FetchError(f"cannot connect: {_root_cause(error)}", reason="connection") from None
         except requests.exceptions.RequestException as error:
             raise FetchError(f"request failed: {_root_cause(error)}", reason="request") from None
@@ -167,6 +169,13 @@ class Fetcher:
             raise FetchError(f"connection broke while reading: {_root_cause(error)}", status=response.status_code,
                              reason="connection") from None
         return b"".join(chunks)
+
+
+def _timed_out(error: BaseException) -> bool:
+    from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+
+    cause = error.args[0] if error.args else None
+    return isinstance(cause, MaxRetryError) and isinstance(cause.reason, ReadTimeoutError)
 
 
 def _root_cause(error: BaseException) -> str:

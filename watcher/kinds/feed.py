@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
+from watcher.dates import parse_date
 from watcher.errors import ExtractError
 from watcher.kinds import Kind, KindOptions
 from watcher.kinds._common import absolute, canonical_id, clean
@@ -81,9 +82,19 @@ def _item(entry: Any, base: str, options: FeedOptions) -> Item | None:
         item_id = canonical_id(url)
     else:
         item_id = "title:" + content_hash(title, text)
-    parsed_time = entry.get("published_parsed") or entry.get("updated_parsed")
-    published = time.strftime("%Y-%m-%dT%H:%M", parsed_time) if parsed_time else None
+    published = _published(entry)
     return Item(id=item_id, title=title or text[:120], url=url, published=published, text=text)
+
+
+def _published(entry: Any) -> str | None:
+    """The date as the publisher wrote it (its own time zone): what a reader sees on the site."""
+    # dict.get skips feedparser's deprecated updated->published fallback (and its warning)
+    for raw in (dict.get(entry, "published"), dict.get(entry, "updated")):
+        found = parse_date(raw)
+        if found:
+            return found
+    parsed_time = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+    return time.strftime("%Y-%m-%dT%H:%M", parsed_time) if parsed_time else None
 
 
 def _plain(markup: str | None) -> str:

@@ -25,7 +25,7 @@ class JsonOptions(KindOptions):
     id: str | None = Field(None, description="JMESPath of an entry's stable id, e.g. 'document_number'; "
                                              "default: its url")
     title: str = Field("title", description="JMESPath of the title")
-    url: str | None = Field(None, description="JMESPath of the entry's link, e.g. 'html_url'")
+    link: str | None = Field(None, description="JMESPath of the entry's link, e.g. 'html_url'")
     date: str | None = Field(None, description="JMESPath of the publication date, e.g. 'publication_date'")
     text: tuple[str, ...] = Field((), description="JMESPaths whose values make the entry's text, e.g. ['abstract']")
 
@@ -34,7 +34,7 @@ class JsonOptions(KindOptions):
     def _one_or_many(cls, value: Any) -> Any:
         return (value,) if isinstance(value, str) else value
 
-    @field_validator("items", "id", "title", "url", "date")
+    @field_validator("items", "id", "title", "link", "date")
     @classmethod
     def _jmes(cls, value: str | None) -> str | None:
         return value if value is None else valid_jmespath(value)
@@ -46,7 +46,7 @@ class JsonOptions(KindOptions):
 
 
 class JsonKind(Kind):
-    """A JSON API: `items` finds the list of entries; `id`, `title`, `url`, `date`
+    """A JSON API: `items` finds the list of entries; `id`, `title`, `link`, `date`
     and `text` find each entry's fields (all JMESPath)."""
 
     name = "json"
@@ -81,7 +81,7 @@ def _item(entry: Any, base: str, options: JsonOptions) -> Item | None:
         return clean(_scalar(value))
 
     title = field(options.title)
-    url = absolute(base, field(options.url)) if options.url else ""
+    url = absolute(base, field(options.link)) if options.link else ""
     text = clean(" ".join(part for part in (field(expression) for expression in options.text) if part))
     identity = field(options.id)
     if not identity:
