@@ -1,0 +1,80 @@
+"""Pure stages: date parsing and item diffing."""
+
+from __future__ import annotations
+
+import pytest
+
+from watcher.dates import parse_date, parse_rfc822
+from watcher.diff import StoredItem, diff_items, text_diff
+from watcher.models import Item
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2025-10-09", "2025-10-09"),
+    ("[2025-10-09]", "2025-10-09"),
+    ("2025年10月9日", "2025-10-09"),
+    ("发布时间：2025年04月04日 18:00", "2025-04-04T18:00"),
+    ("2025/10/09 10:00", "2025-10-09T10:00"),
+    ("2025-04-04 18:00:00", "2025-04-04T18:00"),
+    ("Oct 9, 2025", "2025-10-09"),
+    ("October 9th, 2025", "2025-10-09"),
+    ("9 October 2025", "2025-10-09"),
+    ("Sept. 30, 2025", "2025-09-30"),
+    ("2025.10.09", "2025-10-09"),
+    ("/202202/t20220222_2729417.html", "2022-02-22"),
+    ("商务部公告2025年第61号", None),
+    ("2025-13-40", None),
+    ("", None),
+])
+def test_parse_date(text, expected):
+    assert parse_date(text) == expected
+
+
+def test_parse_rfc822():
+    assert parse_rfc822("Tue, 15 Jul 2025 13:40:12 +0000") == "2025-07-15T13:40"
+    assert parse_rfc822("Thu, 09 Oct 2025 08:00:00 +0800") == "2025-10-09T00:00"
+
+
+def stored(item: Item, gone: bool = False) -> StoredItem:
+    return StoredItem(item.id, item.hash, item.title, item.url, item.published, item.text, gone)
+
+
+A = Item("a", "Notice A", "https://x.org/a")
+B = Item("b", "Notice B", "https://x.org/b")
+C = Item("c", "Notice C", "https://x.org/c")
+
+
+def test_new_changed_removed():
+    edited = Item("b", "Notice B (corrected)", "https://x.org/b")
+    changes = diff_items("s", [C, A, edited], {"a": stored(A), "b": stored(B), "x": stored(Item("x", "X", "u"))})
+    assert [(c.change, c.item.id) for c in changes] == [("new", "c"), ("changed", "b"), ("removed", "x")]
+    assert changes[1].previous_text == ""
+
+
+def test_item_that_comes_back_unchanged_is_not_new_again():
+    assert diff_items("s", [A, B], {"a": stored(A), "b": stored(B, gone=True)}) == []
+
+
+def test_gone_items_are_not_removed_twice():
+    assert diff_items("s", [A], {"a": stored(A), "b": stored(B, gone=True)}) == []
+
+
+def test_page_changes_carry_a_line_diff():
+    old = Item("p", "Rules", "u", text="line one\nline two\nline three")
+    new = Item("p", "Rules", "u", text="line one\nline 2\nline three\nline four")
+    (change,) = diff_items("s", [new], {"p": stored(old)}, line_diff=True)
+    assert change.diff == "- line two\n+ line 2\n+ line four"
+    assert change.analysis_text == "line 2\nline four"
+
+
+def test_text_diff_of_identical_lines_is_empty():
+    assert text_diff("a\nb", "a\nb") == ""
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("07/10/2025 06:30:00", "2025-07-10T06:30"),
+    ("7/1/2025", "2025-07-01"),
+    ("25/12/2025", "2025-12-25"),
+])
+def test_parse_us_dates(text, expected):
+    assert parse_date(text) == expected
