@@ -1,0 +1,60 @@
+"""The README documents every command, option and configuration key that exists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+
+from watcher.cli import COMMANDS, cli
+from watcher.config import Common, Settings
+from watcher.kinds import get_kind, kind_names
+
+README = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+
+
+def commands() -> list[tuple[str, click.Command]]:
+    context = click.Context(cli)
+    found = []
+    for name in cli.list_commands(context):
+        command = cli.get_command(context, name)
+        found.append((name, command))
+        if isinstance(command, click.Group):
+            found += [(f"{name} {sub}", command.get_command(context, sub)) for sub in command.list_commands(context)]
+    return found
+
+
+@pytest.mark.parametrize(("name", "command"), commands(), ids=lambda value: value if isinstance(value, str) else "")
+def test_every_command_and_option_is_in_the_readme(name, command):
+    assert f"watcher {name}" in README, f"`watcher {name}` is not documented"
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.hidden:
+            for flag in [*param.opts, *param.secondary_opts]:
+                if flag.startswith("--") and flag != "--help":
+                    assert f"`{flag}" in README, f"`watcher {name} {flag}` is not documented"
+    assert "Example:" in (command.help or ""), f"`watcher {name}` has no Example: in its help"
+
+
+def test_global_options_are_documented():
+    for param in cli.params:
+        for flag in param.opts:
+            if flag.startswith("--") and flag != "--help":
+                assert f"`{flag}" in README, flag
+
+
+def test_every_configuration_key_is_documented():
+    keys = [*Settings.model_fields, *Common.model_fields]
+    for kind in kind_names():
+        keys += list(get_kind(kind).Options.model_fields)
+        assert f"**`{kind}`**" in README, kind
+    for key in keys:
+        assert f"`{key}`" in README, key
+
+
+def test_help_lists_every_available_command():
+    from click.testing import CliRunner
+
+    output = CliRunner().invoke(cli, ["--help"]).output
+    for name in cli.list_commands(click.Context(cli)):
+        assert name in output and COMMANDS[name][2].split(":")[0][:20] in output
