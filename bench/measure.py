@@ -1,12 +1,20 @@
 """Run one contender process and measure it: wall time, user+sys CPU and peak RSS.
 
-Why `os.wait4` rather than `/usr/bin/time` or psutil: wait4 hands back the
-rusage of exactly the process we started, and on Linux that rusage includes
-every descendant it waited for (RUSAGE_BOTH semantics), so a console-script
-wrapper or a helper subprocess is counted without a second tool in the way.
-ru_maxrss is the largest resident set of the process or any of those
-descendants, in KiB. Output goes to files, not pipes, so nobody must drain
-pipes while we wait.
+CPU: `os.wait4` hands back the rusage of exactly the process we started, and on
+Linux that includes every descendant it waited for, so a console-script wrapper
+or a helper subprocess is counted.
+
+Peak RSS needs a detour. On exec, Linux keeps the old address space's RSS
+high-water mark in the process's ru_maxrss, and right after fork (or vfork)
+that address space is the harness's own, which holds every page of the site.
+wait4's ru_maxrss would report the harness, not the contender. So the contender
+runs under GNU `/usr/bin/time`, a small C program: the harness's high-water mark
+lands on `time`, and `time` reports its child's ru_maxrss (the contender and
+its reaped descendants) in a file. Without /usr/bin/time, RSS is left unknown
+(`apt-get install time`) rather than reported wrong. `time`'s own CPU, about a
+millisecond, is inside the wait4 numbers.
+
+Output goes to files, not pipes, so nobody must drain pipes while we wait.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ class Measurement:
     wall: float
     user: float
     sys: float
-    maxrss_kb: int
+    maxrss_kb: int | None
     returncode: int
     stdout: str
     stderr: str
@@ -37,9 +45,24 @@ class Measurement:
         return self.user + self.sys
 
 
+TIME = Path("/usr/bin/time")
+
+
+def _read_rss(path: Path) -> int | None:
+    """The last line GNU time wrote: %M, the child's peak RSS in KiB."""
+    try:
+        return int(path.read_text().split()[-1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, log_prefix: Path) -> Measurement:
     """Start argv, wait for it with wait4, kill its process group if it runs past `timeout` seconds."""
     out_path, err_path = log_prefix.with_suffix(".out"), log_prefix.with_suffix(".err")
+    rss_path = log_prefix.with_suffix(".rss")
+    rss_path.unlink(missing_ok=True)
+    if TIME.exists():
+        argv = [str(TIME), "-f", "%M", "-o", str(rss_path), *argv]
     timed_out = threading.Event()
     with out_path.open("wb") as out, err_path.open("wb") as err:
         started = time.perf_counter()
@@ -61,7 +84,7 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, log_
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting again
     return Measurement(
-        wall=wall, user=usage.ru_utime, sys=usage.ru_stime, maxrss_kb=usage.ru_maxrss,
+        wall=wall, user=usage.ru_utime, sys=usage.ru_stime, maxrss_kb=_read_rss(rss_path),
         returncode=process.returncode, timed_out=timed_out.is_set(),
         stdout=out_path.read_text("utf-8", "replace"), stderr=err_path.read_text("utf-8", "replace"),
     )

@@ -102,7 +102,7 @@ def _hexid(*parts: object) -> str:
     return hashlib.blake2b("/".join(map(str, parts)).encode(), digest_size=16).hexdigest()
 
 
-def _title(rng: random.Random) -> str:
+def notice_title(rng: random.Random) -> str:
     org, action = rng.choice(_ORGS), rng.choice(_ACTIONS)
     subject, suffix = rng.choice(_SUBJECTS), rng.choice(_SUFFIXES)
     if rng.random() < 0.5:
@@ -206,7 +206,7 @@ class Site:
         self.pages: list[Page] = []
         for index in range(1, count + 1):  # numbered from 1, like the sources p0001...
             rng = random.Random(f"items-{index}")
-            items = [ListItem(_hexid(index, k), _title(rng), _date(k * 3 + rng.randint(0, 2)))
+            items = [ListItem(_hexid(index, k), notice_title(rng), _date(k * 3 + rng.randint(0, 2)))
                      for k in range(ITEMS_PER_PAGE)]
             target = random.Random(f"size-{index}").randint(31_000, 59_000)
             self.pages.append(Page(index, items, target))
@@ -242,7 +242,7 @@ class Site:
         for index in indices:
             page = self.pages[index - 1]
             rng = random.Random(f"new-{seed}-{index}")
-            item = ListItem(_hexid("new", seed, index), "最新：" + _title(rng), "2025-10-10")
+            item = ListItem(_hexid("new", seed, index), "最新：" + notice_title(rng), "2025-10-10")
             page.items = [item, *page.items]
             page.mtime = max(mtime, page.mtime + 1)
             page.rendered = _render(page)

@@ -44,7 +44,11 @@ def medians(runs: list[dict[str, Any]]) -> dict[str, float] | None:
     ok = [run for run in runs if run.get("returncode") == 0]
     if not ok:
         return None
-    return {metric: statistics.median(run[metric] for run in ok) for metric in METRICS}
+    out = {}
+    for metric in METRICS:
+        values = [run[metric] for run in ok if run[metric] is not None]
+        out[metric] = statistics.median(values) if values else None
+    return out
 
 
 def per_page_cpu(results: dict[str, Any]) -> dict[str, Any]:
@@ -79,7 +83,7 @@ def _fmt(value: float | None, digits: int = 2) -> str:
 
 
 def _ratio(a: dict | None, b: dict | None, metric: str) -> str:
-    if not a or not b or not b.get(metric):
+    if not a or not b or not b.get(metric) or a.get(metric) is None:
         return "n/a"
     return f"{a[metric] / b[metric]:.2f}×"
 
@@ -87,6 +91,7 @@ def _ratio(a: dict | None, b: dict | None, metric: str) -> str:
 def markdown(results: dict[str, Any]) -> str:
     meta = results["meta"]
     mach = meta["machine"]
+    ran = {name for size in results["sizes"].values() for name in size["contenders"]}
     lines = [
         "# Benchmark: watcher vs urlwatch 2.29 vs the reference pipeline",
         "",
@@ -97,7 +102,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"- reps: {meta['reps']} per size, contenders interleaved rep by rep, each rep from a fresh state dir; "
         "medians below",
         f"- urlwatch job: `filter: [{{css: ul.txtList_01}}, {{html2text: {meta['urlwatch_html2text']}}}]`, "
-        "its fixed 10 worker threads; watcher and reference: 8 workers",
+        "its fixed 10 worker threads; watcher and reference: 8 workers" if "urlwatch" in ran else
+        "- watcher and reference: 8 workers",
         f"- versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}",
     ]
     for name, reason in meta["skipped"].items():
@@ -140,9 +146,9 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append("")
     if meta.get("urlwatch_mojibake_pages"):
         pages = meta["urlwatch_mojibake_pages"]
-        lines += [f"urlwatch printed the new title of {len(pages)} GBK page(s) that declare their charset only in "
-                  f"`<meta>` as Latin-1 mojibake ({', '.join(pages[:5])}): it reads the header, else tries UTF-8, "
-                  "else Latin-1. The change was still detected.", ""]
+        lines += [f"Over all runs, urlwatch printed the new title of {len(pages)} GBK page(s) that declare their "
+                  f"charset only in `<meta>` as Latin-1 mojibake ({', '.join(pages[:5])}): it reads the header, "
+                  "else tries UTF-8, else Latin-1. The change was still detected.", ""]
     lines += ["Rounds: " + "; ".join(ROUNDS.values()) + ". w/u = watcher/urlwatch, w/ref = watcher/reference.", ""]
     ppc = results["per_page_cpu"]
     lines += ["## CPU per unchanged page (round b)", "",

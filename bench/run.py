@@ -16,8 +16,10 @@ bench/results/latest.md and latest.json (bench/report.py).
 from __future__ import annotations
 
 import argparse
+import resource
 import shlex
 import shutil
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -75,6 +77,18 @@ def _version(dist: str) -> str:
         return "absent"
 
 
+def _git_revision() -> str:
+    """Which watcher was measured: the commit, and whether watcher/ had uncommitted edits."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=BENCH, capture_output=True, text=True,
+                              timeout=30, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "../watcher"], cwd=BENCH, capture_output=True,
+                               text=True, timeout=30, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "git revision unknown"
+    return f"commit {head}" + (", with uncommitted changes in watcher/" if dirty else "")
+
+
 def replay(contender: Any, server: PageServer, site: Site, task: contenders_mod.Task, directory: Path, rep: int,
            timeout: float) -> tuple[dict[str, dict], str | None]:
     """Rounds a, b, c for one contender from a fresh state dir. Returns the runs and, if it broke, why."""
@@ -87,9 +101,12 @@ def replay(contender: Any, server: PageServer, site: Site, task: contenders_mod.
         if round_ == "c":
             task.added = site.change(site.pick(CHANGED_FRACTION, seed=rep), seed=rep, now=time.time())
         server.reset_counts()
+        before = resource.getrusage(resource.RUSAGE_SELF)
         m = measure.run(contender.argv(directory, task), cwd=directory, env=contender.env(directory),
                         timeout=timeout, log_prefix=directory / f"round-{round_}")
         counts = server.counts()
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        harness_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         broke = None
         if m.timed_out:
             broke = f"round {round_} ran past {timeout:.0f}s and was killed"
@@ -99,14 +116,16 @@ def replay(contender: Any, server: PageServer, site: Site, task: contenders_mod.
         problems = [] if broke else contender.verify(round_, m.stdout, task)
         runs[round_] = {
             "rep": rep, "wall": m.wall, "user": m.user, "sys": m.sys, "cpu": m.cpu,
-            "maxrss_mb": m.maxrss_kb / 1024, "returncode": m.returncode,
+            "maxrss_mb": None if m.maxrss_kb is None else m.maxrss_kb / 1024, "returncode": m.returncode,
             "http_200": counts.get(200, 0), "http_304": counts.get(304, 0),
             "http_other": {str(k): v for k, v in counts.items() if k not in (200, 304)},
+            "server_cpu": harness_cpu,  # this process, i.e. mostly the page server answering the contender
             "stdout_lines": len(m.stdout.splitlines()), "problems": problems,
         }
         flag = "ok" if not problems and not broke else "PROBLEM"
+        rss = "    ?" if m.maxrss_kb is None else f"{m.maxrss_kb / 1024:5.0f}"
         print(f"  {contender.name:9} rep {rep} round {round_}: {m.wall:6.2f}s wall {m.cpu:6.2f}s cpu "
-              f"{m.maxrss_kb / 1024:5.0f} MB  200:{counts.get(200, 0):5} 304:{counts.get(304, 0):5}  {flag}",
+              f"{rss} MB  200:{counts.get(200, 0):5} 304:{counts.get(304, 0):5}  {flag}",
               flush=True)
         for problem in problems:
             print(f"    ! {problem}", flush=True)
@@ -118,7 +137,7 @@ def replay(contender: Any, server: PageServer, site: Site, task: contenders_mod.
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    command = "python bench/run.py " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = shlex.join(["python", "bench/run.py", *(sys.argv[1:] if argv is None else argv)])
     started = time.perf_counter()
     WORK.mkdir(exist_ok=True)
 
@@ -183,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": report.machine(), "reps": args.reps, "sizes": args.size_list,
         "urlwatch_html2text": args.urlwatch_html2text, "skipped": skipped, "failed": broken,
         "urlwatch_mojibake_pages": sorted(urlwatch.mojibake) if urlwatch else [],
-        "versions": {"watcher": _version("watcher"), "urlwatch": urlwatch_env.VERSION,
+        "versions": {"watcher": f"{_version('watcher')} ({_git_revision()})", "urlwatch": urlwatch_env.VERSION,
                      "requests": _version("requests"), "lxml": _version("lxml")},
         "duration_s": round(time.perf_counter() - started, 1),
     }
