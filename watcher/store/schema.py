@@ -148,3 +148,12 @@ CREATE TABLE digests (
     last_sent_at TEXT
 )
 """
+
+
+@migrations(name="0002_delivery_claims")
+def delivery_claims(db: Database) -> None:
+    """A delivery being sent is claimed (so two senders never send it twice), and remembers which
+    of its tag's targets already accepted it (so a retry never repeats a message to a working channel)."""
+    db.execute("ALTER TABLE deliveries ADD COLUMN claimed_at TEXT")
+    db.execute("ALTER TABLE deliveries ADD COLUMN done_targets TEXT NOT NULL DEFAULT '[]'")
+    db.execute("CREATE INDEX events_health ON events (kind, first_seen)")
