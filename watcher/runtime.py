@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from watcher.detail import DetailReader
 from watcher.fetch import Fetcher
 from watcher.pipeline import Pipeline
 
@@ -20,4 +21,4 @@ def build_pipeline(config: Config, store: Store, alerts_dir: Path | None = None)
     """
     settings = config.settings
     fetcher = Fetcher(user_agent=settings.user_agent, host_interval=settings.host_interval)
-    return Pipeline(store=store, fetcher=fetcher, settings=settings)
+    return Pipeline(store=store, fetcher=fetcher, settings=settings, enricher=DetailReader())
