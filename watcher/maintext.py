@@ -117,18 +117,19 @@ def largest_block(root: Any) -> Any | None:
 
 def css_path(element: Any) -> str:
     """A short CSS selector for an element: its id, else tag and classes under the nearest ancestor with an id."""
-    own = _css_step(element)
+    own = css_step(element)
     if element.get("id"):
         return own
     for ancestor in element.iterancestors():
         if ancestor.get("id"):
-            return f"{_css_step(ancestor)} {own}"
+            return f"{css_step(ancestor)} {own}"
     return own
 
 
-def _css_step(element: Any) -> str:
+def css_step(element: Any, ids: bool = True) -> str:
+    """One step of a selector: `#id` when the element has a plain id (and `ids`), else `tag.class.class`."""
     element_id = (element.get("id") or "").strip()
-    if element_id and re.fullmatch(r"[A-Za-z][\w-]*", element_id):
+    if ids and element_id and re.fullmatch(r"[A-Za-z][\w-]*", element_id):
         return f"#{element_id}"
     classes = [name for name in (element.get("class") or "").split() if re.fullmatch(r"[A-Za-z_][\w-]*", name)]
     return element.tag + "".join(f".{name}" for name in classes[:2])

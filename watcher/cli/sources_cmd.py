@@ -88,3 +88,59 @@ def kinds(name: str | None) -> None:
         click.echo("every source: name, url, kind (required), and")
         for option, field in Common.model_fields.items():
             click.echo(f"  {option}: {field.description or ''}")
+
+
+@sources.command("try")
+@click.argument("url")
+@click.option("--kind", metavar="KIND", help="Read the page only as this kind (html, feed, json, page); "
+                                              "default: every kind that fits the response.")
+@click.option("--item", metavar="SELECTOR", help="html: CSS selector of one entry (json: JMESPath of the list); "
+                                                 "without it, item selectors are suggested.")
+@click.option("--title", metavar="S", help="Title selector inside an entry (CSS for html, JMESPath for json).")
+@click.option("--link", metavar="S", help="Link selector inside an entry (CSS for html, JMESPath for json).")
+@click.option("--date", metavar="S", help="Date selector inside an entry (CSS for html, JMESPath for json).")
+@click.option("--json-path", metavar="P", help="The response is JSON and this JMESPath holds the HTML (data.html).")
+@click.option("--encoding", metavar="E", help="Force this charset instead of detecting it.")
+@click.option("--header", "headers", multiple=True, metavar="'K: V'", help="Extra request header (repeatable).")
+@click.option("--limit", "-n", type=click.IntRange(1, 100), default=5, show_default=True,
+              help="Items shown per kind and per suggestion.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.pass_obj
+def try_source(app: AppContext, url: str, kind: str | None, item: str | None, title: str | None, link: str | None,
+               date: str | None, json_path: str | None, encoding: str | None, headers: tuple[str, ...], limit: int,
+               as_json: bool) -> None:
+    """Fetch URL once and show what each kind would extract, then a [[source]] entry to paste.
+
+    Prints the final URL, HTTP status, content type and the charset with how it was
+    decided; for an html list without --item, the item selectors that cover the most
+    rows with one link and a date. Nothing is written to the state.
+
+    \b
+    Example:
+        watcher sources try https://www.mnr.gov.cn/gk/tzgg/
+        watcher sources try 'https://www.mofcom.gov.cn/api-gateway/…' --json-path data.html
+        watcher sources try https://www.mnr.gov.cn/gk/tzgg/ --item 'ul.ky_open_list > li' --date span
+    """
+    from watcher.errors import ConfigError
+    from watcher.kinds import kind_names
+    from watcher.probe import TryOptions, probe, render_text
+
+    if kind is not None and kind not in kind_names():
+        raise click.BadParameter(f"unknown kind {kind!r}; kinds: {', '.join(kind_names())}", param_hint="--kind")
+    parsed: dict[str, str] = {}
+    for header in headers:
+        key, sep, value = header.partition(":")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{header!r} is not 'Name: value'", param_hint="--header")
+        parsed[key.strip()] = value.strip()
+    try:
+        user_agent = app.config().settings.user_agent
+    except ConfigError:  # trying a URL must not need a valid sources.toml
+        user_agent = None
+    options = TryOptions(kind=kind, item=item, title=title, link=link, date=date, json_path=json_path,
+                         encoding=encoding, headers=parsed, limit=limit)
+    result = probe(url, options, user_agent=user_agent)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        click.echo(render_text(result))
