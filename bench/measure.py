@@ -56,6 +56,16 @@ def _read_rss(path: Path) -> int | None:
         return None
 
 
+def busy_seconds() -> float | None:
+    """CPU seconds all processes on the machine have used since boot (/proc/stat), to see who else was busy."""
+    try:
+        fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, log_prefix: Path) -> Measurement:
     """Start argv, wait for it with wait4, kill its process group if it runs past `timeout` seconds."""
     out_path, err_path = log_prefix.with_suffix(".out"), log_prefix.with_suffix(".err")

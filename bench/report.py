@@ -106,6 +106,14 @@ def markdown(results: dict[str, Any]) -> str:
         "- watcher and reference: 8 workers",
         f"- versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}",
     ]
+    runs = [run for size in results["sizes"].values() for entry in size["contenders"].values()
+            for rounds in entry["runs"].values() for run in rounds]
+    foreign = sum(run.get("foreign_cpu") or 0 for run in runs)
+    wall = sum(run["wall"] for run in runs)
+    if wall:
+        lines.append(f"- other processes on the machine used {foreign:.0f} CPU-s during the {wall:.0f} s of passes "
+                     f"({foreign / wall / (mach['nproc'] or 1) * 100:.0f}% of its {mach['nproc']} CPUs; from "
+                     "/proc/stat minus the contender and the harness): the higher, the noisier the wall times")
     for name, reason in meta["skipped"].items():
         lines.append(f"- **{name} skipped**: {reason}")
     for name, reason in meta.get("failed", {}).items():

@@ -102,11 +102,16 @@ def replay(contender: Any, server: PageServer, site: Site, task: contenders_mod.
             task.added = site.change(site.pick(CHANGED_FRACTION, seed=rep), seed=rep, now=time.time())
         server.reset_counts()
         before = resource.getrusage(resource.RUSAGE_SELF)
+        busy_before = measure.busy_seconds()
         m = measure.run(contender.argv(directory, task), cwd=directory, env=contender.env(directory),
                         timeout=timeout, log_prefix=directory / f"round-{round_}")
         counts = server.counts()
         after = resource.getrusage(resource.RUSAGE_SELF)
         harness_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        busy_after = measure.busy_seconds()
+        # CPU that neither the contender nor this process used: other people's work on a shared machine.
+        foreign = None if busy_before is None or busy_after is None else max(
+            0.0, busy_after - busy_before - m.cpu - harness_cpu)
         broke = None
         if m.timed_out:
             broke = f"round {round_} ran past {timeout:.0f}s and was killed"
@@ -120,12 +125,14 @@ def replay(contender: Any, server: PageServer, site: Site, task: contenders_mod.
             "http_200": counts.get(200, 0), "http_304": counts.get(304, 0),
             "http_other": {str(k): v for k, v in counts.items() if k not in (200, 304)},
             "server_cpu": harness_cpu,  # this process, i.e. mostly the page server answering the contender
+            "foreign_cpu": foreign,
             "stdout_lines": len(m.stdout.splitlines()), "problems": problems,
         }
         flag = "ok" if not problems and not broke else "PROBLEM"
         rss = "    ?" if m.maxrss_kb is None else f"{m.maxrss_kb / 1024:5.0f}"
         print(f"  {contender.name:9} rep {rep} round {round_}: {m.wall:6.2f}s wall {m.cpu:6.2f}s cpu "
-              f"{rss} MB  200:{counts.get(200, 0):5} 304:{counts.get(304, 0):5}  {flag}",
+              f"{rss} MB  200:{counts.get(200, 0):5} 304:{counts.get(304, 0):5}  "
+              f"others {foreign or 0:5.2f}s cpu  {flag}",
               flush=True)
         for problem in problems:
             print(f"    ! {problem}", flush=True)
