@@ -167,3 +167,14 @@ def test_json_helpers():
     assert [(found.path, found.length) for found in lists] == [("data.items", 3)] and html == ["data.html"]
     asx = json.loads((SOURCES / "lynas-asx-announcements" / "body.json").read_text("utf-8"))["data"]["items"]
     assert guess_json_fields(asx) == {"title": "headline", "date": "date", "id": "documentKey"}
+
+
+def test_options_meant_for_html_inside_json(site, project):
+    site.add_fixture("/unit", SOURCES / "mofcom-policy-releases")
+    site.add_fixture("/fr", SOURCES / "federal-register-bis")
+    project.write_sources("")
+    css = project.cli("sources", "try", site.url("/unit"), "--item", "ul.txtList_01 > li", "--date", "span")
+    assert css.exit_code == 0 and "== html: items matching 'ul.txtList_01 > li' ==" in css.stdout
+    assert "== json" not in css.stdout and 'json_path = "data.html"' in snippet_of(css.stdout)
+    bad = project.cli("sources", "try", site.url("/fr"), "--item", "results[")
+    assert bad.exit_code == 2 and "invalid JMESPath" in bad.output

@@ -118,8 +118,10 @@ def _kinds(options: TryOptions, looks: str, fetched: Fetched, base: Source) -> l
     if looks == "json":
         if options.json_path:
             return ["html"]
-        _, html_paths = json_outline(load_json(fetched, base))
-        return ["json", "html"] if html_paths else ["json"]
+        lists, html_paths = json_outline(load_json(fetched, base))
+        if not html_paths:
+            return ["json"]
+        return ["html"] if options.item and not lists else ["json", "html"]  # --item is CSS for HTML in JSON
     return ["feed"] if looks == "feed" else ["html", "page"]
 
 
@@ -182,6 +184,7 @@ def _json(fetched: Fetched, options: TryOptions, base: Source) -> Section:
     path = options.item or (lists[0].path if lists else None)
     if path is None:
         return Section("json", "json: no list of objects found", lines=lines)
+    _source(fetched.url, "json", {"items": path}, options)  # an invalid JMESPath is a usage error, not a crash
     entries = jmes(path).search(data)
     guess = guess_json_fields(entries if isinstance(entries, list) else [])
     chosen = {"items": path, **guess}
