@@ -19,6 +19,7 @@ from sqlite_utils import Database
 from watcher.errors import StateError
 from watcher.store.checks import CheckRecords
 from watcher.store.events import EventRecords
+from watcher.store.maintenance import Maintenance
 from watcher.store.outbox import OutboxRecords
 from watcher.store.reports import Reports
 from watcher.store.schema import migrations
@@ -35,7 +36,7 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class Store(CheckRecords, EventRecords, OutboxRecords, Reports):
+class Store(CheckRecords, EventRecords, OutboxRecords, Reports, Maintenance):
     """The state database of one state directory."""
 
     def __init__(self, db: Database, path: Path, clock: Callable[[], datetime] = utc_now) -> None:
