@@ -360,6 +360,15 @@ def test_a_page_change_is_delivered_and_health_and_metrics_answer(project, site,
         assert line in metrics, line
     assert "watcher_events_total{" in metrics
 
+    status = subprocess.run([sys.executable, "-m", "watcher", "--sources", str(project.sources), "--state",
+                             str(project.state), "--alerts", str(project.alerts), "status", "--json"],
+                            capture_output=True, text=True, timeout=20)
+    picture = json.loads(status.stdout)
+    assert picture["daemon"] == {"running": True, "pid": daemon.proc.pid}
+    (source,) = picture["sources"]
+    assert source["result"] in ("ok", "unchanged") and source["next_run"] > source["last_check"]
+    assert picture["outbox"]["sent"] == 1 and picture["last_delivery"]["tag"] == "procurement"
+
     stop_at = time.monotonic()
     daemon.signal(signal.SIGTERM)
     assert daemon.wait(10) == 0
