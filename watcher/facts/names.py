@@ -1,0 +1,110 @@
+"""Names in a text: parties (companies, agencies, governments) and elements.
+
+Both come from data files - watcher/data/parties.toml (canonical name and
+aliases, English and Chinese) and watcher/data/elements.toml (symbol and
+names) - found in one pass of the same fast term matcher as the classifier.
+Parties also come from a few patterns for names no list can hold:
+"<Name> County", "State of <Name>", "<Name> Inc/Corp/Ltd/LLC".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from watcher.facts._common import data_file
+from watcher.termmatch import Group, Hit, Matcher
+
+_PATTERNS = (
+    ("government", re.compile(r"\b([A-Z][a-z]+(?:\s[A-Z][a-z]+)?\sCounty)\b")),
+    ("government", re.compile(r"\b(State\sof\s[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\b")),
+    ("company", re.compile(r"\b((?:[A-Z][\w&'-]*\s){1,4}"
+                           r"(?:Inc|Corp|Corporation|Ltd|Limited|LLC|PLC|Plc|AG|GmbH|NV)\b\.?)")),
+)
+_PATTERN_HINTS = ("County", "State of", "Inc", "Corp", "Ltd", "Limited", "LLC", "PLC", "Plc", " AG", "GmbH", " NV")
+_LEADING = re.compile(r"^(?:The|A|An|And|Of|In|For|With|By)\s+")
+
+
+@lru_cache(maxsize=1)
+def name_groups() -> tuple[tuple[Group, ...], tuple[tuple[str, str], ...], dict[str, tuple[str, str]]]:
+    """Matcher groups for parties then elements, each group's (name, kind) - kind "element" for elements -
+    and alias -> (name, kind). The classifier's matcher carries these groups too, so analyze() finds
+    names in the same pass as the rules."""
+    groups, owners_of_group, owners = [], [], {}
+    for party in data_file("parties.toml")["party"]:
+        aliases = [party["name"], *party.get("aliases", [])]
+        groups.append(Group(f"party:{party['name']}", 1.0, tuple(aliases), name=f"party:{party['name']}"))
+        owners_of_group.append((party["name"], party.get("kind", "company")))
+        for alias in aliases:
+            owners[alias.lower()] = (party["name"], party.get("kind", "company"))
+    for symbol, entry in data_file("elements.toml")["element"].items():
+        groups.append(Group(f"element:{symbol}", 1.0, tuple(entry["names"]), name=f"element:{symbol}"))
+        owners_of_group.append((symbol, "element"))
+    return tuple(groups), tuple(owners_of_group), owners
+
+
+@lru_cache(maxsize=1)
+def _matcher() -> Matcher:
+    return Matcher(list(name_groups()[0]))
+
+
+Names = tuple[list[tuple[str, str]], list[str]]
+
+
+def names_from_hits(text: str, hits: list[Hit], first_group: int = 0) -> Names:
+    """([(party, kind)], [element symbol]) from matcher hits on `text` (normalised, original case).
+
+    Order is the order the text first names them; the longest party name wins an overlap
+    ("Export-Import Bank of the United States" is not also "United States")."""
+    _, owners_of_group, owners = name_groups()
+    spans: list[tuple[int, int, str, str]] = []
+    symbols: dict[str, int] = {}
+    for hit in hits:
+        name, kind = owners_of_group[hit.group - first_group]
+        if kind == "element":
+            symbols[name] = min(hit.start, symbols.get(name, hit.start))
+            continue
+        if len(hit.term) <= 5 and hit.term.isupper() and text[hit.start : hit.end] != hit.term:
+            continue
+        spans.append((hit.start, hit.end, name, kind))
+    if any(hint in text for hint in _PATTERN_HINTS):
+        for kind, rx in _PATTERNS:
+            for match in rx.finditer(text):
+                name = _LEADING.sub("", match.group(1)).rstrip(".")
+                known = owners.get(name.lower())
+                spans.append((match.start(1), match.end(1), known[0] if known else name, known[1] if known else kind))
+    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+    parties: dict[str, str] = {}
+    last_end = -1
+    for start, end, name, kind in spans:
+        if start < last_end:
+            continue
+        last_end = end
+        parties.setdefault(name, kind)
+    return list(parties.items()), sorted(symbols, key=symbols.__getitem__)
+
+
+def merge_names(parts: list[Names]) -> Names:
+    """Names found in a title and in a body, title first, each once."""
+    parties: dict[str, str] = {}
+    symbols: dict[str, None] = {}
+    for found_parties, found_symbols in parts:
+        for name, kind in found_parties:
+            parties.setdefault(name, kind)
+        symbols.update(dict.fromkeys(found_symbols))
+    return list(parties.items()), list(symbols)
+
+
+def find_names(text: str) -> Names:
+    """([(party, kind)], [element symbol]) named in `text` (normalised)."""
+    return names_from_hits(text, _matcher().find(text.lower()))
+
+
+def find_parties(text: str, kinds: tuple[str, ...] | None = None) -> list[str]:
+    """Canonical party names in the order the text first names them, optionally of some kinds only."""
+    return [name for name, kind in find_names(text)[0] if kinds is None or kind in kinds]
+
+
+def find_elements(text: str) -> list[str]:
+    """Element symbols (and 'graphite') in the order the text first names them."""
+    return find_names(text)[1]
