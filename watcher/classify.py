@@ -40,11 +40,11 @@ _Evidence = tuple[float, int, int, tuple[tuple[int, int], ...], int]
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-def _is_background(low: str, hit: Hit, lexicon: Lexicon, cjk: bool) -> bool:
+def _is_background(low: str, start: int, end: int, lexicon: Lexicon, cjk: bool) -> bool:
     """Is the term introduced as a cause in passing ("amid export controls", "限制出口后")?"""
     if lexicon.background_cues:
         span = lexicon.background_words_between
-        words = _WORD.findall(low, max(0, hit.start - 50), hit.start)[-(span + 4) :]
+        words = _WORD.findall(low, max(0, start - 50), start)[-(span + 4) :]
         if words and not lexicon.background_cue_words.isdisjoint(words):
             last = len(words)
             for i in range(last):
@@ -53,10 +53,10 @@ def _is_background(low: str, hit: Hit, lexicon: Lexicon, cjk: bool) -> bool:
                         return True
     if not cjk:
         return False
-    before = low[max(0, hit.start - 8) : hit.start]
+    before = low[max(0, start - 8) : start]
     if any(cue in before for cue in lexicon.background_zh_before):
         return True
-    after = low[hit.end : hit.end + 4]
+    after = low[end : end + 4]
     return any(cue in after[: len(cue) + 1] for cue in lexicon.background_zh_after)
 
 
@@ -82,7 +82,9 @@ def collect(fields: list[Field], lexicon: Lexicon,
                 field_names.append(hit)
                 continue
             weight = factor
-            if groups[hit.group].section in background and _is_background(low, hit, lexicon, cjk):
+            if groups[hit.group].section in background and any(
+                _is_background(low, start, end, lexicon, cjk) for start, end in (hit.parts or ((hit.start, hit.end),))
+            ):
                 weight *= damp
             found = evidence.get(hit.group)
             if found is None:

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 SHIPPED = "lexicon.toml"
 LABELS_KEY = "labels"
+ORDERED = frozenset({"order", "levels"})  # arrays whose order is their meaning: a user value replaces them
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -67,7 +68,10 @@ def _merge(base: Any, user: Any) -> Any:
         for key, value in user.items():
             if key == "remove":
                 continue
-            merged[key] = _merge(base[key], value) if key in base else copy.deepcopy(value)
+            if key in base and key not in ORDERED:
+                merged[key] = _merge(base[key], value)
+            else:
+                merged[key] = copy.deepcopy(value)
         removals = user.get("remove")
         if removals:
             _remove_terms(merged, {str(term) for term in removals})

@@ -66,6 +66,7 @@ def _vocab() -> dict[str, Any]:
         "price_before": low(v["price_after"]["price_before"]),
         "financial": low(v["financial_before"]["terms"]),
         "stock_after": low(v["financial_before"]["stock_after"]),
+        "stock_before": low(v["financial_before"]["stock_before"]),
     }
 
 
@@ -183,7 +184,7 @@ def find_money(text: str) -> list[dict[str, Any]]:
         kind = "amount"
         if _starts_with(after, v["price_after"]) or _ends_with(before[-25:], v["price_before"]):
             kind = "price"
-        elif _starts_with(after, v["stock_after"]):
+        elif _starts_with(after, v["stock_after"]) or _ends_with(before[-25:], v["stock_before"]):
             kind = "stock"
         elif _ends_with(before[-40:], v["financial"], skip_words=2):
             kind = "financial"

@@ -28,11 +28,11 @@ from watcher.termmatch import Group, Matcher
 
 _BATCH = re.compile(
     r"(?P<pre>已下达的|不含|前)?第\s*(?P<zh>[一二三四五六七八九十\d]{1,3})\s*批|(?P<first>首)批"
-    r"|(?P<en>first|second|third|fourth|1st|2nd|3rd|4th)\s+batch", re.I)
+    r"|(?P<en>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+batch", re.I)
 _YEAR_BATCH = re.compile(
     r"(?P<y1>(?:19|20)\d{2})\s*年度?\s*(?:全国)?\s*(?:第\s*[一二三四五六七八九十\d]{1,3}\s*批|首批|前[两二三]批)"
-    r"|(?:first|second|third|fourth|1st|2nd|3rd|4th)\s+batch\s+of\s+(?:its\s+|the\s+)?(?P<y2>(?:19|20)\d{2})"
-    r"|(?P<y3>(?:19|20)\d{2})\s+(?:first|second|third|fourth)\s+batch", re.I)
+    r"|(?:first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+batch\s+of\s+(?:its\s+|the\s+)?(?P<y2>(?:19|20)\d{2})"
+    r"|(?P<y3>(?:19|20)\d{2})\s+(?:first|second|third|fourth)[\s-]+batch", re.I)
 _YEAR_QUOTA = re.compile(
     r"(?P<y1>(?:19|20)\d{2})\s*年度?[^。;,，]{0,24}?(?:指标|配额|开采量)"
     r"|(?P<y2>(?:19|20)\d{2})\s+(?:[\w-]+\s+){0,4}?quotas?\b|quotas?\s+(?:set\s+)?for\s+(?P<y3>(?:19|20)\d{2})", re.I)
@@ -46,7 +46,7 @@ _EN_FOR = re.compile(r"^\s*(?:(?:have|has)\s+been|were|was|is|are)?"
                      r"([^,.;。，]{0,45})", re.I)
 _CO_BEFORE = re.compile(r"([\u4e00-\u9fffA-Za-z()]{2,40}(?:有限公司|公司|集团))\s*(?:获得|分得|获)[^,，]{0,8}$")
 _SEGMENT_SPLIT = re.compile(r"[,，;；:：]")
-_CO_AFTER_NAME = re.compile(r"\s*([\u4e00-\u9fffA-Za-z()]{2,40}?(?:有限责任公司|有限公司|公司|集团))")
+_CO_AFTER_NAME = re.compile(r"\s*([\u4e00-\u9fffA-Za-z()]{2,40}(?:有限责任公司|有限公司|公司|集团))")
 _BARE_NUM = re.compile(r"(?P<num>" + NUM + r")(?=\s*(?:,|、|and|和|与)\s*\d)")
 
 

@@ -40,7 +40,8 @@ _EFFECTIVE_ZH_AFTER = re.compile(r"^\s*(?:起)?\s*(?:正式)?\s*(?:施行|实施
 _UNTIL_ZH = re.compile(r"至\s*$")
 _UNTIL_EN = re.compile(r"(?:until|through|till)\s*$", re.I)
 _JOBS = re.compile(r"(?P<num>" + NUM + r")\s+(?:[\w-]+\s+){0,5}?(?:jobs|positions|workers)\b"
-                   r"|(?P<zh>" + NUM + r")\s*(?:万)?(?:个|多个|余个)?(?:[\u4e00-\u9fff]{0,4})?就业岗位", re.I)
+                   r"|(?P<zh>" + NUM + r")\s*(?:万)?(?:个|多个|余个)?(?:[\u4e00-\u9fff]{0,4})?就业岗位"
+                   r"|就业岗位\s*(?:约|超过|逾)?\s*(?P<zh2>" + NUM + r")\s*(?:万)?\s*(?:个|多个|余个)", re.I)
 _STAKE = re.compile(r"(?P<a>\d+(?:\.\d+)?)\s?%\s+(?:\w+\s+){0,2}?(?:stake|interest|equity|ownership)"
                     r"|(?:stake|interest)\s+of\s+(?P<b>\d+(?:\.\d+)?)\s?%"
                     r"|持股(?:比例)?\s*(?:不低于|约|达|为)?\s*(?P<c>\d+(?:\.\d+)?)\s?%", re.I)
@@ -128,9 +129,9 @@ def jobs(text: str) -> int | None:
     match = _JOBS.search(text)
     if match is None:
         return None
-    number = match["num"] or match["zh"]
+    number = match["num"] or match["zh"] or match["zh2"]
     value = to_number(number)
-    if match["zh"] and "万" in match.group():
+    if not match["num"] and "万" in match.group():
         value *= 10_000
     return int(value)
 

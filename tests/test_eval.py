@@ -1,0 +1,63 @@
+"""The dev targets, measured by the evaluation script itself: these assertions fail if the rules regress."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+
+
+@pytest.fixture(scope="module")
+def evaluation():
+    spec = importlib.util.spec_from_file_location("eval_classify", ROOT / "bench" / "eval_classify.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["eval_classify"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_dev_headlines_macro_f1(evaluation):
+    result = evaluation.evaluate_headlines(evaluation.load_jsonl(DATA / "headlines_dev.jsonl"))
+    assert result["n"] == 62
+    assert result["macro_f1"] >= 0.90, result["errors"]
+
+
+def test_extra_headlines_macro_f1(evaluation):
+    result = evaluation.evaluate_headlines(evaluation.load_jsonl(DATA / "headlines_extra.jsonl"))
+    assert result["n"] >= 80
+    assert result["macro_f1"] >= 0.90, result["errors"]
+
+
+def test_dev_facts_exact_match(evaluation):
+    result = evaluation.evaluate_facts(evaluation.load_jsonl(DATA / "facts_dev.jsonl"))
+    assert result["n"] == 14
+    assert result["exact_match"] >= 0.90, result["failures"]
+
+
+def test_extra_facts_exact_match(evaluation):
+    result = evaluation.evaluate_facts(evaluation.load_jsonl(DATA / "facts_extra.jsonl"))
+    assert result["exact_match"] >= 0.90, result["failures"]
+
+
+def test_the_comparison_rules_are_strict(evaluation):
+    compare = evaluation.compare_field
+    assert compare("amounts_usd", [{"amount_usd": 1}, {"amount_usd": 2}], [{"amount_usd": 2}, {"amount_usd": 1}])
+    assert not compare("amounts_usd", [{"amount_usd": 1}], [{"amount_usd": 1}, {"amount_usd": 3}])  # no extras
+    assert compare("parties", ["U.S. Department of War (Office of Strategic Capital)"], ["U.S. Department of War"])
+    assert not compare("parties", ["United States", "Australia"], ["United States Government"])  # one-to-one
+    assert not compare("doc_no", None, "工信部联原〔2023〕159号")
+    assert compare("allocations", [{"company": "包头钢铁集团公司", "mining_tonnes": 44130}],
+                   [{"company": "包头钢铁集团公司", "mining_tonnes": 44130}])
+    assert not compare("allocations", [{"company": "包头钢铁集团公司", "mining_tonnes": 44130}],
+                       [{"company": "包头钢铁集团公司", "mining_tonnes": 44131}])
+
+
+def test_speed_smoke(evaluation):
+    rows = evaluation.load_jsonl(DATA / "headlines_dev.jsonl")
+    seconds = evaluation.speed(rows, 1000)
+    assert seconds < 1.0  # the 10,000-headline target is < 2 s; this is a loose guard against a 5x regression

@@ -1,0 +1,96 @@
+"""`watcher classify`: label a text, rate it and extract its facts, without fetching anything.
+
+For trying rules (with `--lexicon` to test a user file before deploying it)
+and for batch use on JSON lines.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+
+def _format_value(key: str, value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int) and ("tonnes" in key or "amount" in key):
+        return f"{value:,}"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _readable(analysis: Any) -> str:
+    lines = [
+        f"label:     {analysis.label} (score {analysis.score:g})",
+        f"severity:  {analysis.severity}",
+        f"matched:   {', '.join(analysis.matched) or '-'}",
+        "facts:" + ("" if analysis.facts else "     -"),
+    ]
+    for key, value in analysis.facts.items():
+        if key in ("money", "tonnages", "dates"):  # the detailed lists behind the headline facts
+            continue
+        lines.append(f"  {key}: {_format_value(key, value)}")
+    return "\n".join(lines)
+
+
+def _jsonl(stream: IO[str], name: str, official: bool, published: str | None, lexicon: Any) -> None:
+    from watcher.analyze import analyze
+
+    for number, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise click.ClickException(f"{name}, line {number}: not valid JSON ({error.msg})") from None
+        if not isinstance(record, dict):
+            raise click.ClickException(f"{name}, line {number}: expected a JSON object, got {type(record).__name__}")
+        text, title = record.get("text"), record.get("title", "")
+        if not isinstance(text, str) or not isinstance(title, str):
+            raise click.ClickException(f'{name}, line {number}: "text" (and "title", if given) must be strings')
+        result = analyze(title, text, official=bool(record.get("official", official)),
+                         published=record.get("published") or published, lexicon=lexicon)
+        record.update(label=result.label, severity=result.severity, matched=result.matched, facts=result.facts)
+        click.echo(json.dumps(record, ensure_ascii=False))
+
+
+@click.command()
+@click.argument("text", required=False)
+@click.option("--official", is_flag=True, help="Treat the text as coming from an official primary source.")
+@click.option("--published", metavar="DATE", help="Publication date (YYYY-MM-DD); resolves 今年 / 'this year'.")
+@click.option("--lexicon", "lexicon_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A user lexicon TOML merged over the shipped rules.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of readable lines.")
+@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="Read JSON lines with a `text` field (optional `title`, `published`, `official`); '-' is stdin. "
+                   "Each object is written back with label, severity, matched and facts added.")
+def classify(text: str | None, official: bool, published: str | None, lexicon_file: Path | None, as_json: bool,
+             jsonl: IO[str] | None) -> None:
+    """Classify TEXT (a headline or a notice) and print its label, severity, deciding terms and facts.
+
+    \b
+    Example:
+        watcher classify "China sets first batch of 2022 rare earth output quota at 100,800 tonnes"
+        watcher classify --official --json "商务部 海关总署公告2025年第18号 公布对部分中重稀土相关物项实施出口管制的决定"
+        watcher classify --lexicon my_rules.toml "Hong Kong customs seize antimony"
+        watcher classify --jsonl headlines.jsonl > labelled.jsonl
+    """
+    from watcher.analyze import analyze
+    from watcher.lexicon import load_lexicon
+
+    if (text is None) == (jsonl is None):
+        raise click.UsageError("give either TEXT or --jsonl FILE")
+    lexicon = load_lexicon(lexicon_file)
+    if jsonl is not None:
+        _jsonl(jsonl, "stdin" if jsonl.name == "<stdin>" else jsonl.name, official, published, lexicon)
+        return
+    result = analyze(text or "", official=official, published=published, lexicon=lexicon)
+    if as_json:
+        click.echo(json.dumps({"text": text, "label": result.label, "severity": result.severity, "score": result.score,
+                               "matched": result.matched, "facts": result.facts}, ensure_ascii=False))
+    else:
+        click.echo(_readable(result))
