@@ -56,7 +56,8 @@ def test_a_year_is_not_a_tonnage_and_a_percentage_is_not_money():
 
 # ── quota figures ──
 def test_miit_clause_respectively():
-    result = facts("一、2024年第一批稀土开采、冶炼分离总量控制指标分别为135000吨、127000吨(两家稀土集团的分解情况见附件1)。")
+    result = facts("一、2024年第一批稀土开采、冶炼分离总量控制指标分别为135000吨、127000吨"
+                   "(两家稀土集团的分解情况见附件1)。")
     assert (result["year"], result["batch"], result["mining_tonnes"], result["smelting_tonnes"]) == \
         (2024, 1, 135000, 127000)
 
@@ -106,7 +107,8 @@ def test_this_year_in_chinese():
 
 
 def test_provinces_and_companies():
-    provinces = facts("鋰離子型稀土礦方面，2018年江西開採量為8500噸、湖南為1800噸……福建和廣東開採量分別為3500噸、2700噸")
+    provinces = facts("鋰離子型稀土礦方面，2018年江西開採量為8500噸、湖南為1800噸……"
+                      "福建和廣東開採量分別為3500噸、2700噸")
     assert provinces["by_province_tonnes"] == {"江西": 8500, "湖南": 1800, "福建": 3500, "广东": 2700}
     assert "mining_tonnes" not in provinces
     companies = facts("中国稀土集团有限公司获得3000吨开采指标、2850吨冶炼指标，中国北方稀土(集团)高科技股份有限公司"
@@ -115,8 +117,8 @@ def test_provinces_and_companies():
         {"company": "中国稀土集团有限公司", "mining_tonnes": 3000, "smelting_tonnes": 2850},
         {"company": "中国北方稀土(集团)高科技股份有限公司", "mining_tonnes": 12000, "smelting_tonnes": 11000},
     ]
-    region = facts("内蒙古自治区2021年度第一批稀土矿钨矿开采总量控制指标……本次下达我区第一批岩矿型稀土氧化物开采总量控制"
-                   "指标为44130吨，全部分配给包头钢铁集团公司。")
+    region = facts("内蒙古自治区2021年度第一批稀土矿钨矿开采总量控制指标……"
+                   "本次下达我区第一批岩矿型稀土氧化物开采总量控制指标为44130吨，全部分配给包头钢铁集团公司。")
     assert region["region"] == "内蒙古" and region["rock_type_tonnes"] == 44130
     assert region["allocations"] == [{"company": "包头钢铁集团公司", "mining_tonnes": 44130}]
 

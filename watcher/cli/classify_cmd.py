@@ -75,7 +75,7 @@ def classify(text: str | None, official: bool, published: str | None, lexicon_fi
     \b
     Example:
         watcher classify "China sets first batch of 2022 rare earth output quota at 100,800 tonnes"
-        watcher classify --official --json "商务部 海关总署公告2025年第18号 公布对部分中重稀土相关物项实施出口管制的决定"
+        watcher classify --official --json "商务部 海关总署公告2025年第18号 对中重稀土物项实施出口管制"
         watcher classify --lexicon my_rules.toml "Hong Kong customs seize antimony"
         watcher classify --jsonl headlines.jsonl > labelled.jsonl
     """
