@@ -12,8 +12,9 @@ import pytest
 from conftest import FIXTURES, source_entry
 
 from watcher.charset import decode
-from watcher.config import parse_config
-from watcher.detail import DetailReader, merge_text, next_hop
+from watcher.config import load_config, parse_config
+from watcher.detail import DetailReader, followed_link, merge_text, next_hop
+from watcher.errors import ConfigError
 from watcher.kinds._common import parse_html
 from watcher.maintext import extract_main_text, largest_block
 from watcher.pipeline import check_source
@@ -48,6 +49,7 @@ class Env:
     def configure(self, host_interval: float = 0.0, **extra: object) -> None:
         entry = {"name": "mofcom", "url": self.site.url("/list"), "kind": "html", "item": "ul.txtList_01 > li",
                  "date": "span", "retries": 0, "detail": {"selector": "div.art-con", "max": 5}, **extra}
+        entry = {key: value for key, value in entry.items() if value is not None}  # None: drop the default key
         config = parse_config({"settings": {"host_interval": host_interval}, "source": [entry]}, Path("t.toml"))
         self.source = config.sources[0]
         self.pipeline = build_pipeline(config, self.store)
@@ -259,3 +261,96 @@ def test_next_hop_forms_and_merge():
     assert next_hop("<p>nothing here</p>", base) is None
     assert merge_text("标题 [2025-04-04]", "正文") == "标题 [2025-04-04]\n正文"
     assert merge_text("正文", "正文全文") == "正文全文"
+
+
+# --- follow: an EDGAR filing index -> its EX-99.1 press release -----------------------------------------------
+
+EDGAR_INDEX = "/Archives/edgar/data/1801368/000119312525157310/0001193125-25-157310-index.htm"
+EX_99_1 = "/Archives/edgar/data/1801368/000119312525157310/d43796dex991.htm"
+SHIPPED_SEC = next(source for source in load_config(Path(__file__).parent.parent / "sources.toml").sources
+                   if source.name == "sec-mp-materials-8k")
+
+
+def edgar_feed(site, newest: bool = True) -> bytes:
+    """The MP Materials 8-K Atom snapshot pointing at the loopback site; without its newest entry if asked."""
+    xml = (FIXTURES / "sources" / "sec-mp-materials-8k" / "body.xml").read_text("latin-1")
+    xml = xml.replace("https://www.sec.gov", site.url(""))
+    if not newest:
+        first = xml.index("<entry>")
+        xml = xml[:first] + xml[xml.index("<entry>", first + 1):]
+    return xml.encode("latin-1")
+
+
+def serve_edgar_filing(site) -> None:
+    serve(site, EDGAR_INDEX, "edgar-8k-index")
+    serve(site, EX_99_1, "edgar-ex99-press-release")
+    for other in ("d43796d8k.htm", "d43796dex101.htm", "d43796dex105.htm"):
+        site.add(f"/Archives/edgar/data/1801368/000119312525157310/{other}", "<html><body>not this</body></html>")
+
+
+def test_shipped_sec_entries_follow_the_ex_99_1_link_of_the_filing_index():
+    sec = [source for source in load_config(Path(__file__).parent.parent / "sources.toml").sources
+           if source.host.endswith("sec.gov") and "8-K" in source.url and "getcompany" in source.url]
+    assert sec and all(source.detail is not None and source.detail.follow == SHIPPED_SEC.detail.follow
+                       for source in sec)
+    html = (DETAIL / "edgar-8k-index" / "body.html").read_text("utf-8")
+    base = "https://www.sec.gov" + EDGAR_INDEX
+    assert followed_link(html, base, SHIPPED_SEC.detail.follow) == "https://www.sec.gov" + EX_99_1
+
+
+def test_8k_entry_reads_the_press_release_behind_its_index_page(site, env, caplog):
+    feed = site.add("/feed", edgar_feed(site, newest=False), content_type="application/atom+xml")
+    serve_edgar_filing(site)
+    env.configure(kind="feed", url=site.url("/feed"), item=None, date=None, detail={
+        "follow": SHIPPED_SEC.detail.follow, "max": 3})
+    assert env.check().status == "baseline"  # the 8-K of 2024-11-01 only
+
+    feed.set_body(edgar_feed(site))  # the 8-K of 2025-07-10 appears
+    with caplog.at_level(logging.INFO, logger="watcher.detail"):
+        result = env.check()
+    [change] = result.changes
+    assert change.change == "new" and change.item.title.startswith("8-K")
+    text = change.item.text
+    for expected in ("Transformational Public-Private Partnership with the Department of Defense",
+                     "$400 million", "$150 million loan", "price floor commitment of $110 per kilogram",
+                     "100% of the magnets"):
+        assert expected in text, expected
+    assert "Document Format Files" not in text and "not this" not in text
+    assert len(site.hits(EDGAR_INDEX)) == 1 and len(site.hits(EX_99_1)) == 1
+    assert site.hits("/Archives/edgar/data/1801368/000119312525157310/d43796dex101.htm") == []
+    assert any("reading that page" in record.getMessage() for record in caplog.records)
+
+
+def test_follow_without_a_matching_link_reads_the_page_itself(site, env, caplog):
+    title = "工业和信息化部 自然资源部关于下达2024年第一批稀土开采、冶炼分离总量控制指标的通知"
+    site.add("/list", rows((MIIT_25, title, "2024-02-06")))
+    serve(site, MIIT_25, "miit-quota-notice")
+    env.configure(detail={"selector": "#con_con", "follow": "table.tableFile a[href]"}, baseline=False)
+    with caplog.at_level(logging.INFO, logger="watcher.detail"):
+        [change] = env.check().changes
+    assert "分别为135000吨、127000吨" in change.item.text
+    assert [request["path"] for request in site.requests] == ["/list", MIIT_25]
+    assert any("no link matching follow" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize(("document", "description"), [
+    ("q1fy27exhibit991er.htm", "EX-99.1"), ("ex99-1.htm", "PRESS RELEASE"), ("release.htm", "EXHIBIT 99.1")])
+def test_follow_selector_goes_by_the_type_cell_not_the_file_name(document, description):
+    folder = "/Archives/edgar/data/1/000000000025000001/"
+    html = ('<table class="tableFile" summary="Document Format Files">'
+            "<tr><th>Seq</th><th>Description</th><th>Document</th><th>Type</th><th>Size</th></tr>"
+            f'<tr><td scope="row">1</td><td scope="row">8-K</td><td scope="row"><a href="/ix?doc={folder}x8k.htm">'
+            'x8k.htm</a> &nbsp;&nbsp;<span style="color: green">iXBRL</span></td><td scope="row">8-K</td>'
+            '<td scope="row">1</td></tr>'
+            f'<tr class="evenRow"><td scope="row">2</td><td scope="row">{description}</td><td scope="row">'
+            f'<a href="{folder}{document}">{document}</a></td><td scope="row">EX-99.1</td><td scope="row">2</td></tr>'
+            "</table>")
+    assert followed_link(html, "https://www.sec.gov" + folder + "i.htm", SHIPPED_SEC.detail.follow) == (
+        "https://www.sec.gov" + folder + document)
+
+
+def test_invalid_follow_selector_is_a_configuration_error():
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"source": [{"name": "sec", "url": "https://www.sec.gov/x", "kind": "feed",
+                                  "detail": {"follow": "table[["}}]}, Path("s.toml"))
+    assert "'sec'" in str(caught.value) and "follow" in str(caught.value)

@@ -37,6 +37,15 @@ class Detail(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     selector: str | None = Field(None, description="CSS selector of the main text; default: automatic extraction")
     max: int = Field(5, ge=1, le=50, description="at most this many detail pages per check")
+    follow: str | None = Field(None, description="CSS selector of a link on the detail page to follow once more; "
+                                                 "that page's main text is read instead (EDGAR index -> EX-99.1)")
+
+    @field_validator("follow")
+    @classmethod
+    def _follow_css(cls, value: str | None) -> str | None:
+        from watcher.kinds._common import valid_css
+
+        return valid_css(value) if value is not None else None
 
 
 class Settings(BaseModel):

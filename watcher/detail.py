@@ -9,15 +9,21 @@ timeout, size cap and encoding all hold. The text goes into the Change only:
 the stored list item keeps its list text, so the next check's diff is not
 disturbed. A failing detail page never fails the check: the list item is kept
 as it is and the failure is logged with the source and URL.
+
+Some detail pages only point at the document: an SEC EDGAR filing index lists
+the 8-K and its exhibits, and the press release that says what the deal is
+is exhibit EX-99.1. `detail.follow` names that link (a CSS selector); the
+page it leads to is read instead, once, through the same Fetcher.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from watcher.errors import ExtractError, FetchError
 from watcher.kinds._common import absolute, parse_html, selector, text_of
@@ -29,6 +35,7 @@ if TYPE_CHECKING:
     from watcher.models import Change, Fetched
 
 log = logging.getLogger(__name__)
+_local = threading.local()
 
 DETAIL_CAP = 20_000
 _FEW_CHARS = 200  # less main text than this: the page may be a JS redirect or an iframe shell
@@ -93,10 +100,25 @@ class DetailReader:
         return replace(change, item=item)
 
     def read(self, url: str, source: Source, fetcher: Fetcher) -> tuple[MainText, str]:
-        """Fetch one detail page (following one JS redirect, meta refresh or iframe) and read its main text."""
+        """Fetch one detail page (following one JS redirect, meta refresh or iframe) and read its main text.
+
+        With `detail.follow`, the first link matching it is fetched and read instead; a page
+        without such a link (an 8-K with no press release) is read itself.
+        """
         css = source.detail.selector if source.detail is not None else None
         fetched = _fetch(url, source, fetcher)
         html = _html_of(fetched, source)
+        follow = source.detail.follow if source.detail is not None else None
+        if follow:
+            target = followed_link(html, fetched.final_url, follow)
+            if target and target != fetched.final_url:
+                log.info("%s: detail %s links %s (follow %r); reading that page", source.name, fetched.final_url,
+                         target, follow)
+                fetched = _fetch(target, source, fetcher)
+                html = _html_of(fetched, source)
+            else:
+                log.info("%s: detail %s has no link matching follow %r; reading the page itself", source.name,
+                         fetched.final_url, follow)
         main = extract_main_text(html, css, url=fetched.final_url, article=self.article, cap=self.cap)
         if len(main.text) < _FEW_CHARS:
             target = next_hop(html, fetched.final_url, css)
@@ -106,6 +128,45 @@ class DetailReader:
                 html = _html_of(fetched, source)
                 main = extract_main_text(html, css, url=fetched.final_url, article=self.article, cap=self.cap)
         return main, fetched.final_url
+
+
+def followed_link(html: str, base: str, css: str) -> str | None:
+    """The absolute URL of the first link matching `css` (an `<a href>` or anything inside one), or None."""
+    try:
+        root = parse_html(html)
+    except ExtractError:
+        return None
+    for element in _link_selector(css)(root):
+        anchor = element if element.tag == "a" else next(element.iterancestors("a"), None)
+        if anchor is None:
+            anchor = next(element.iter("a"), None)
+        target = absolute(base, anchor.get("href")) if anchor is not None else ""
+        if target:
+            return target
+    return None
+
+
+def _link_selector(css: str) -> Any:
+    """`css` compiled to plain XPath 1.0, cached per thread.
+
+    Not `kinds._common.selector`: lxml's own translation of `:contains()` calls an
+    XPath extension function, and lxml 6.1 resolves that function's name from the
+    first document the compiled selector saw; on the next document it fails
+    ("XPath function ... not found" or a UnicodeDecodeError). cssselect's HTML
+    translator writes `:contains()` as XPath `contains()` (case-sensitive), so a
+    follow selector such as `tr:has(td:nth-child(4):contains('EX-99.1')) a` works
+    on every page.
+    """
+    cache = getattr(_local, "links", None)
+    if cache is None:
+        cache = _local.links = {}
+    compiled = cache.get(css)
+    if compiled is None:
+        from cssselect import HTMLTranslator
+        from lxml import etree
+
+        compiled = cache[css] = etree.XPath(HTMLTranslator().css_to_xpath(css))
+    return compiled
 
 
 def next_hop(html: str, base: str, css: str | None = None) -> str | None:
