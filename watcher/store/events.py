@@ -31,7 +31,8 @@ class NewEvent:
     matched: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
     keys: list[str] = field(default_factory=list)  # cluster keys: the same key within the window = the same story
-    routes: list[tuple[str, str]] = field(default_factory=list)  # (apprise tag, immediate|digest)
+    # (apprise tag, immediate|digest, not before: the digest's time, or None for now)
+    routes: list[tuple[str, str, str | None]] = field(default_factory=list)
     change_index: int | None = None  # position in CheckRecord.changes; None for health events
     kind: str = "change"  # change | health
 
@@ -68,7 +69,7 @@ class EventRecords:
         event_id = int(cursor.lastrowid or 0)
         self.db.conn.executemany(
             "INSERT OR IGNORE INTO deliveries (event_id, tag, mode, status, next_attempt_at, created_at) "
-            "VALUES (?,?,?,'pending',?,?)", [(event_id, tag, mode, now, now) for tag, mode in event.routes])
+            "VALUES (?,?,?,'pending',?,?)", [(event_id, tag, mode, due or now, now) for tag, mode, due in event.routes])
         return event_id
 
     def _cluster_match(self: Store, keys: list[str], now: str) -> int | None:

@@ -157,3 +157,9 @@ def delivery_claims(db: Database) -> None:
     db.execute("ALTER TABLE deliveries ADD COLUMN claimed_at TEXT")
     db.execute("ALTER TABLE deliveries ADD COLUMN done_targets TEXT NOT NULL DEFAULT '[]'")
     db.execute("CREATE INDEX events_health ON events (kind, first_seen)")
+
+
+@migrations(name="0003_claim_owner")
+def claim_owner(db: Database) -> None:
+    """The pid of the sender that claimed a delivery: a claim whose process died is released at once."""
+    db.execute("ALTER TABLE deliveries ADD COLUMN claimed_by INTEGER")
