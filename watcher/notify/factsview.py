@@ -1,0 +1,119 @@
+"""Facts in the reader's terms: "Mining quota 135,000 t (+12.5% vs 2023 batch 1)", "US$500 million".
+
+Turns the typed facts of an event into a headline and a few short lines. Every
+value from a page goes through `escape.markdown` in the template, so this
+module only formats.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_QUOTA_FIELDS = (
+    ("mining_tonnes", "Mining quota"),
+    ("smelting_tonnes", "Smelting/separation quota"),
+    ("rock_type_tonnes", "Rock-type (light) mining quota"),
+    ("ionic_type_tonnes", "Ionic (medium/heavy) mining quota"),
+    ("tungsten_concentrate_tonnes", "Tungsten concentrate quota"),
+    ("cumulative_mining_tonnes", "Mining quota, year to date"),
+    ("cumulative_smelting_tonnes", "Smelting quota, year to date"),
+)
+_SYMBOLS = {"USD": "US$", "AUD": "A$", "CAD": "C$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "JP¥", "HKD": "HK$"}
+LABEL_NAMES = {"quota": "QUOTA", "export_control": "EXPORT CONTROL", "enforcement": "ENFORCEMENT", "deal": "DEAL",
+               "market": "MARKET", "irrelevant": "OTHER", "health": "HEALTH"}
+
+
+def tonnes(value: Any) -> str:
+    return f"{int(value):,} t" if isinstance(value, int | float) else str(value)
+
+
+def money(amount: Any, currency: str | None = "USD") -> str:
+    if not isinstance(amount, int | float):
+        return str(amount)
+    symbol = _SYMBOLS.get(currency or "USD", f"{currency} ")
+    for size, word in ((1e9, "billion"), (1e6, "million")):
+        if amount >= size:
+            scaled = amount / size
+            text = f"{scaled:,.2f}".rstrip("0").rstrip(".")
+            return f"{symbol}{text} {word}"
+    return f"{symbol}{amount:,.0f}"
+
+
+def delta_text(delta: dict[str, Any]) -> str:
+    change, pct, against = delta.get("change"), delta.get("pct"), delta.get("against")
+    parts = []
+    if isinstance(change, int | float):
+        parts.append(f"{int(change):+,} t")
+    if isinstance(pct, int | float):
+        parts.append(f"{pct:+.1f}%")
+    text = " / ".join(parts)
+    return f"{text} vs {against}" if against and text else text
+
+
+def batch_text(facts: dict[str, Any]) -> str:
+    year, batch = facts.get("year"), facts.get("batch")
+    if year and batch:
+        return f"{year} batch {batch}"
+    return str(year or "")
+
+
+def headline(label: str, title: str, facts: dict[str, Any], publisher: str | None) -> str:
+    """The one-line summary after the label: the quota figure when there is one, else the title."""
+    prefix = f"{publisher}: " if publisher else ""
+    if label == "quota":
+        for key, name in _QUOTA_FIELDS[:2] + _QUOTA_FIELDS[2:5]:
+            if isinstance(facts.get(key), int | float):
+                which = name.lower().replace(" quota", "")
+                delta = (facts.get("deltas") or {}).get(key) or {}
+                pct = f" ({delta['pct']:+.1f}%)" if isinstance(delta.get("pct"), int | float) else ""
+                when = batch_text(facts)
+                return f"{prefix}{when + ' ' if when else ''}{which} quota {tonnes(facts[key])}{pct}"
+    return prefix + title
+
+
+def fact_lines(facts: dict[str, Any]) -> list[str]:
+    """Short readable lines for the alert body, most decisive first."""
+    lines: list[str] = []
+    deltas = facts.get("deltas") or {}
+    when = batch_text(facts)
+    if when and any(isinstance(facts.get(key), int | float) for key, _ in _QUOTA_FIELDS):
+        lines.append(f"Quota batch: {when}")
+    for key, name in _QUOTA_FIELDS:
+        value = facts.get(key)
+        if isinstance(value, int | float):
+            delta = deltas.get(key)
+            lines.append(f"{name}: {tonnes(value)}" + (f" ({delta_text(delta)})" if delta else ""))
+    for allocation in facts.get("allocations") or []:
+        figures = ", ".join(f"{key.split('_')[0]} {tonnes(value)}" for key, value in allocation.items()
+                            if key.endswith("_tonnes"))
+        lines.append(f"Allocation: {allocation.get('company', '?')}: {figures}")
+    provinces = facts.get("by_province_tonnes") or {}
+    if provinces:
+        lines.append("By province: " + ", ".join(f"{name} {tonnes(value)}" for name, value in provinces.items()))
+    amounts = facts.get("money") or []
+    if amounts:
+        shown = []
+        for entry in amounts[:5]:
+            text = money(entry.get("amount"), entry.get("currency"))
+            if entry.get("currency") not in (None, "USD") and isinstance(entry.get("amount_usd"), int | float):
+                text += f" (≈ {money(entry['amount_usd'])})"
+            qualifier = entry.get("qualifier")
+            what = entry.get("what")
+            shown.append(" ".join(part for part in (qualifier, text, f"— {what}" if what else "") if part))
+        lines.append("Amounts: " + "; ".join(shown))
+    elif isinstance(facts.get("amount"), int | float):
+        lines.append(f"Amount: {money(facts['amount'], facts.get('currency'))}")
+    if isinstance(facts.get("previous_amount_usd"), int | float):
+        lines.append(f"Previously: {money(facts['previous_amount_usd'])}")
+    if facts.get("elements"):
+        lines.append("Elements: " + ", ".join(facts["elements"]))
+    for key, name in (("doc_no", "Document"), ("effective_date", "Effective"), ("control_codes", "Control codes"),
+                      ("hs_codes", "HS codes")):
+        value = facts.get(key)
+        if value:
+            lines.append(f"{name}: " + (", ".join(map(str, value)) if isinstance(value, list) else str(value)))
+    if facts.get("parties"):
+        lines.append("Parties: " + ", ".join(facts["parties"][:8]))
+    if isinstance(facts.get("capacity_tonnes"), int | float):
+        lines.append(f"Capacity: {tonnes(facts['capacity_tonnes'])} a year")
+    return lines

@@ -1,0 +1,216 @@
+"""Drain the outbox through Apprise: retries with backoff, per-target progress, bursts and digests.
+
+Each delivery goes to every Apprise service of its tag, one service at a time,
+and remembers which services accepted it: a retry never repeats a message to
+a channel that already has it, and one failing channel never blocks another.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import apprise
+from apprise import NotifyFormat
+
+from watcher.notify.render import Message, Renderer
+from watcher.notify.routes import Routes
+from watcher.store.events import NewEvent
+
+if TYPE_CHECKING:
+    from watcher.notify.channels import Channels, Target
+    from watcher.store import Store
+
+log = logging.getLogger(__name__)
+CLAIM_LEASE = 300.0  # seconds after which a claim left by a dead sender is released
+REPEAT_CHANNEL_ALERT = 24 * 3600.0
+
+
+@dataclass
+class DrainReport:
+    sent: Counter[str] = field(default_factory=Counter)
+    retrying: Counter[str] = field(default_factory=Counter)
+    dead: Counter[str] = field(default_factory=Counter)
+
+    def __bool__(self) -> bool:
+        return bool(self.sent or self.retrying or self.dead)
+
+    def __str__(self) -> str:
+        def listing(counter: Counter[str]) -> str:
+            return ", ".join(f"{tag} {count}" for tag, count in sorted(counter.items()))
+
+        parts = []
+        if self.sent:
+            parts.append(f"delivered {sum(self.sent.values())} ({listing(self.sent)})")
+        if self.retrying:
+            parts.append(f"{sum(self.retrying.values())} failed, will retry ({listing(self.retrying)})")
+        if self.dead:
+            parts.append(f"{sum(self.dead.values())} dead after the last attempt ({listing(self.dead)})")
+        return "; ".join(parts) or "nothing to deliver"
+
+
+class Notifier:
+    """Sends what the outbox holds; safe to call from several threads (one drain at a time)."""
+
+    def __init__(self, store: Store, channels: Channels, routes: Routes, renderer: Renderer,
+                 publishers: dict[str, str | None] | None = None,
+                 random_fraction: Callable[[], float] = random.random) -> None:
+        self.store = store
+        self.channels = channels
+        self.routes = routes
+        self.renderer = renderer
+        self.publishers = publishers or {}
+        self._random = random_fraction
+        self._lock = threading.Lock()
+
+    def drain(self, digests_now: bool = False) -> DrainReport:
+        """Send every due delivery once; `digests_now` also sends digests before their time."""
+        report = DrainReport()
+        if not self._lock.acquire(blocking=False):
+            return report  # another thread is draining; it will pick these up
+        try:
+            self.store.release_stale_claims(CLAIM_LEASE)
+            tried: set[int] = set()  # each row is tried at most once per drain; retries wait for their time
+            while True:
+                rows = self.store.claim_due(digests_now=digests_now, exclude=tried)
+                if not rows:
+                    break
+                tried.update(row["id"] for row in rows)
+                for group in self._groups(rows):
+                    self._deliver(group, report)
+        finally:
+            self._lock.release()
+        if report:
+            log.info("outbox: %s", report)
+        return report
+
+    def send_due_digests(self, now: object = None) -> int:
+        """Send the digests whose time has come (the daemon calls this on each digest's schedule)."""
+        return sum(self.drain().sent.values())
+
+    def digest_schedules(self) -> list[tuple[str, dict[str, object]]]:
+        return [(digest.tag, digest.cron()) for digest in self.routes.digest]
+
+    def health_alert(self, title: str, summary: str, facts: dict[str, Any] | None = None) -> None:
+        """Record an ops alert (a configuration error, a failing channel) through the outbox."""
+        tag = self.routes.delivery.health_tag
+        self.store.record_health(NewEvent(source="watcher", label="health", severity="high", kind="health",
+                                          title=title, summary=summary, facts=facts or {"health": "ops"},
+                                          routes=[(tag, "immediate", None)]))
+
+    # -- grouping and rendering -------------------------------------------------------------------------
+
+    def _groups(self, rows: list[dict[str, Any]]) -> list[tuple[str, str, list[dict[str, Any]]]]:
+        """(tag, kind, rows): digests per tag, bursts of fresh immediate rows per tag, else single rows."""
+        by_tag: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            by_tag[(row["tag"], row["mode"])].append(row)
+        groups: list[tuple[str, str, list[dict[str, Any]]]] = []
+        for (tag, mode), members in by_tag.items():
+            if mode == "digest":
+                groups.append((tag, "digest", members))
+                continue
+            fresh = [row for row in members if not row["done_targets"]]
+            if len(fresh) > self.routes.delivery.burst:
+                groups.append((tag, "burst", fresh))
+                members = [row for row in members if row["done_targets"]]
+            groups += [(tag, "single", [row]) for row in members]
+        return groups
+
+    def _message(self, kind: str, tag: str, events: list[dict[str, Any]]) -> Message:
+        if kind in ("digest", "burst"):
+            for event in events:
+                event["publisher"] = self.publishers.get(event["source"])
+            return self.renderer.digest(tag, events, kind=kind)
+        event = events[0]
+        if event["kind"] == "health":
+            return self.renderer.health(event)
+        return self.renderer.alert(event, self.publishers.get(event["source"]), event.get("sources"))
+
+    # -- sending --------------------------------------------------------------------------------------
+
+    def _deliver(self, group: tuple[str, str, list[dict[str, Any]]], report: DrainReport) -> None:
+        tag, kind, rows = group
+        events = [self.store.event(row["event_id"]) for row in rows]
+        done = set(rows[0]["done_targets"])
+        if kind == "single":
+            done |= self.store.targets_done_for_event(rows[0]["event_id"], rows[0]["id"])
+        try:
+            message = self._message(kind, tag, [event for event in events if event is not None])
+            done, errors = self.send(tag, message, done)
+        except Exception as error:  # a template or channel bug must not lose the rows: they retry
+            log.exception("outbox: cannot deliver to %s", tag)
+            errors = [f"internal error: {type(error).__name__}: {error}"]
+        for row in rows:
+            attempts = row["attempts"] + 1
+            if not errors:
+                self.store.finish_delivery(row["id"], ok=True, done_targets=sorted(done), error=None, retry_in=None)
+                report.sent[tag] += 1
+                continue
+            error_text = "; ".join(errors)[:1000]
+            retry_in = self._backoff(attempts) if attempts < self.routes.delivery.max_attempts else None
+            status = self.store.finish_delivery(row["id"], ok=False, done_targets=sorted(done), error=error_text,
+                                                retry_in=retry_in)
+            if status == "dead":
+                report.dead[tag] += 1
+                log.error("outbox: delivery %s to %s is dead after %d attempts: %s", row["id"], tag, attempts,
+                          error_text)
+                self._channel_failing(tag, error_text)
+            else:
+                report.retrying[tag] += 1
+                log.warning("outbox: delivery %s to %s failed (attempt %d), retry in %.0fs: %s", row["id"], tag,
+                            attempts, retry_in, error_text)
+
+    def send(self, tag: str, message: Message, done: set[str] | None = None) -> tuple[set[str], list[str]]:
+        """Send to each target of `tag` not in `done`; return the targets done and the errors (masked)."""
+        done = set(done or ())
+        targets = self.channels.targets(tag)
+        if not targets:
+            return done, [f"no channel in apprise.yml has the tag {tag!r}"]
+        errors = []
+        for target in targets:
+            if target.id in done:
+                continue
+            ok, error = self.send_to(target, message)
+            if ok:
+                done.add(target.id)
+            else:
+                errors.append(f"{target.masked}: {error}")
+        return done, errors
+
+    @staticmethod
+    def send_to(target: Target, message: Message) -> tuple[bool, str | None]:
+        single = apprise.Apprise()
+        single.add(target.service)
+        result = single.notify(body=message.body, title=message.title, notify_type=message.notify_type,
+                               body_format=NotifyFormat.MARKDOWN)
+        if result:
+            return True, None
+        reasons = [getattr(entry, "message", str(entry)) for entry in result.logs()
+                   if str(getattr(entry, "level", "")).upper() in ("WARNING", "ERROR", "30", "40")]
+        return False, (reasons[-1] if reasons else f"not accepted ({result.status.name.lower()})")
+
+    def _backoff(self, attempts: int) -> float:
+        delivery = self.routes.delivery
+        base = min(delivery.backoff * 2 ** (attempts - 1), delivery.backoff_max)
+        return base * (0.8 + 0.4 * self._random())  # ±20% jitter so retries of many rows spread out
+
+    def _channel_failing(self, tag: str, error: str) -> None:
+        if self.store.recent_health("channel_failing", "tag", tag, REPEAT_CHANNEL_ALERT):
+            return
+        health_tag = self.routes.delivery.health_tag
+        others = [other for other in self.channels.tags() if other != tag]
+        routes = [(health_tag, "immediate", None)] if tag != health_tag else [(t, "immediate", None) for t in others]
+        if not routes:
+            log.error("outbox: channel %s is failing and no other channel exists to say so", tag)
+            return
+        self.store.record_health(NewEvent(
+            source="watcher", label="health", severity="high", kind="health", title=f"Channel failing: {tag}",
+            summary=f"Alerts to the channel tagged {tag!r} could not be delivered after "
+                    f"{self.routes.delivery.max_attempts} attempts. Last error: {error}",
+            facts={"health": "channel_failing", "tag": tag, "error": error}, routes=routes))
