@@ -75,6 +75,7 @@ class Common(BaseModel):
     max_bytes: Size = Field(10_000_000, description="cap on the response body, e.g. '10MB'")
     retries: int = Field(3, ge=0, le=10, description="retries on connection errors, 429 and 5xx")
     notify: tuple[str, ...] = Field((), description="extra Apprise tags that receive this source's alerts")
+    publisher: str | None = Field(None, description="short name shown in alert titles, e.g. 'MIIT'")
     severity: Level | dict[str, Level] | None = Field(None, description="fixed severity, or a table label -> level")
     detail: Detail | None = Field(None, description="fetch new items' own pages: true or {selector, max}")
 

@@ -13,14 +13,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from watcher import health
 from watcher.cluster import cluster_keys
 from watcher.diff import diff_items
 from watcher.errors import BrokenSourceError, ExtractError, FetchError, StateError
 from watcher.kinds import make_extractor
-from watcher.models import Analysis, Change, CheckResult, Fetched, Validators
+from watcher.models import Analysis, Change, CheckResult, Fetched, Item, Validators
 from watcher.store.checks import CheckRecord, SourceState
 from watcher.store.events import NewEvent
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Analyzer = Callable[[Change, "Source"], Analysis]
-Router = Callable[[NewEvent, "Source"], list[tuple[str, str]]]
+Router = Callable[[NewEvent, "Source"], list[tuple[str, str, str | None]]]
 Enricher = Callable[[list[Change], "Source", "Fetcher"], list[Change]]
 
 
@@ -47,6 +47,7 @@ class Pipeline:
     router: Router | None = None
     enricher: Enricher | None = None
     deliver: Callable[[], str | None] | None = None  # drains the outbox; returns a short report
+    notifier: Any = None  # watcher.notify.Notifier when alerts are delivered
     on_result: list[Callable[[CheckResult], None]] = field(default_factory=list)
 
 
@@ -112,6 +113,15 @@ def _read_items(source: Source, fetched: Fetched, state: SourceState, reshaped: 
     record.events = _events(record.changes, source, pipeline)
 
 
+def _summary(item: Item, text: str) -> str:
+    """The item's text when it says more than its title and date (a list row usually does not)."""
+    rest = text
+    for known in (item.title, item.published or ""):
+        if known:
+            rest = rest.replace(known, " ")
+    return text if len("".join(ch for ch in rest if ch.isalnum())) >= 24 else ""
+
+
 def _may_be_empty(source: Source) -> bool:
     """Feeds and API searches can legitimately be empty at first; an html list or page cannot."""
     return source.kind in ("feed", "json")
@@ -126,7 +136,7 @@ def _events(changes: list[Change], source: Source, pipeline: Pipeline) -> list[N
             continue
         analysis = pipeline.analyzer(change, source)
         item = change.item
-        summary = change.analysis_text if change.analysis_text != item.title else ""
+        summary = _summary(item, change.analysis_text)
         event = NewEvent(
             source=source.name, label=analysis.label, severity=analysis.severity, title=item.title, url=item.url,
             published=item.published, summary=summary[:2000], matched=analysis.matched, facts=analysis.facts,

@@ -19,7 +19,8 @@ from watcher.models import CheckResult
 @click.option("--workers", "-w", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Sources checked at the same time (per-host spacing still applies).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per change instead of a table.")
-@click.option("--no-notify", is_flag=True, help="Record changes but do not deliver alerts now.")
+@click.option("--no-notify", is_flag=True,
+              help="Record changes and queue their alerts in the outbox, but do not deliver them now.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal with 5+ sources).")
 @click.pass_obj
 def check(app: AppContext, names: tuple[str, ...], workers: int, as_json: bool, no_notify: bool,
@@ -40,7 +41,7 @@ def check(app: AppContext, names: tuple[str, ...], workers: int, as_json: bool, 
     config = app.config()
     sources = _select(config, names)
     store = app.store()
-    pipeline = build_pipeline(config, store, alerts_dir=None if no_notify else app.alerts_dir)
+    pipeline = build_pipeline(config, store, alerts_dir=app.alerts_dir)  # routed into the outbox either way
     show_progress = progress if progress is not None else (sys.stderr.isatty() and len(sources) >= 5 and not as_json)
     results: list[CheckResult] = []
     with click.progressbar(length=len(sources), label="checking", file=sys.stderr,
