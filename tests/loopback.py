@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import select
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -46,6 +48,7 @@ class Site:
     def __init__(self) -> None:
         self.pages: dict[str, Page] = {}
         self.requests: list[dict] = []
+        self.posts: list[dict] = []  # webhook deliveries this site answered with a 2xx
         self.lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"site": self})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -75,6 +78,11 @@ class Site:
         headers = {k: v for k, v in headers.items() if k.lower() not in ("etag", "last-modified", "content-length")}
         return self.add(path, body_file.read_bytes(), content_type=content_type, status=meta.get("status", 200),
                         headers=headers)
+
+    def received(self, path: str) -> list[dict]:
+        """JSON bodies POSTed to `path` and acknowledged with a 2xx (what a receiver really accepted)."""
+        with self.lock:
+            return [post["json"] for post in self.posts if post["path"] == path]
 
     def hits(self, path: str) -> list[dict]:
         with self.lock:
@@ -117,6 +125,40 @@ class _Handler(BaseHTTPRequestHandler):
                     "If-None-Match" not in self.headers and self.headers.get("If-Modified-Since") == last_modified):
                 return self._send(304, b"", None, extra)
         self._send(page.status, page.body, page.content_type, extra)
+
+    def do_POST(self) -> None:
+        """A webhook receiver: scripted statuses first, then the page's status (200 by default)."""
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        page = self.site.pages.get(self.path.split("?", 1)[0]) or Page()
+        with self.site.lock:
+            self.site.requests.append({"path": self.path, "headers": dict(self.headers), "time": time.time(),
+                                       "method": "POST"})
+            status = page.script.pop(0) if page.script else page.status
+        if page.delay:
+            time.sleep(page.delay)
+            if self._peer_closed():
+                return  # the sender died while we waited: nothing is acknowledged
+        try:
+            self._send(status, b'{"ok": true}' if status < 300 else b"failure", "application/json")
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the sender is gone: nothing was acknowledged
+        if status < 300:
+            try:
+                payload = json.loads(raw or b"null")
+            except ValueError:
+                payload = raw.decode("utf-8", "replace")
+            with self.site.lock:
+                self.site.posts.append({"path": self.path.split("?", 1)[0], "json": payload})
+
+    def _peer_closed(self) -> bool:
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        if not readable:
+            return False
+        try:
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _send(self, status: int, body: bytes, content_type: str | None, headers: dict | None = None) -> None:
         self.send_response(status)

@@ -22,8 +22,11 @@ def test_first_check_silent_second_reports_exactly_the_new_item_third_gets_304(s
     list_page.set_body(page("Notice A", "Notice B", "Notice C").encode())
     second = project.cli("check", "--json")
     lines = [json.loads(line) for line in second.output.splitlines()]
-    assert lines == [{"source": "ministry", "change": "new", "id": f"//127.0.0.1:{site.port}/n/3.html",
-                      "title": "Notice C", "url": site.url("/n/3.html"), "published": "2025-10-03"}]
+    assert len(lines) == 1
+    assert {key: lines[0][key] for key in ("source", "change", "id", "title", "url", "published")} == {
+        "source": "ministry", "change": "new", "id": f"//127.0.0.1:{site.port}/n/3.html", "title": "Notice C",
+        "url": site.url("/n/3.html"), "published": "2025-10-03"}
+    assert lines[0]["label"] == "irrelevant" and set(lines[0]) >= {"severity", "matched", "facts", "event_id"}
 
     third = project.cli("check")
     assert third.exit_code == 0
