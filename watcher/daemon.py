@@ -278,7 +278,7 @@ class Daemon:
         for job in self.scheduler.get_jobs():
             if job.id.startswith("digest:"):
                 job.remove()
-        notifier = _notifier(self.pipeline)
+        notifier = self.pipeline.notifier
         if notifier is None:
             return
         for tag, cron in notifier.digest_schedules():
@@ -334,17 +334,15 @@ class Daemon:
         pipeline = self.pipeline
         if pipeline is None or self.metrics is None:
             return
-        notifier = _notifier(pipeline)
-        if notifier is not None:
-            self.metrics.observe_drain(notifier.drain())
+        if pipeline.notifier is not None:
+            self.metrics.observe_drain(pipeline.notifier.drain())
         elif pipeline.deliver is not None:
             pipeline.deliver()
 
     def _digest_job(self) -> None:
         pipeline = self.pipeline
-        notifier = _notifier(pipeline)
-        if not self.stopping.is_set() and notifier is not None:
-            notifier.send_due_digests()
+        if not self.stopping.is_set() and pipeline is not None and pipeline.notifier is not None:
+            pipeline.notifier.send_due_digests()
 
     def _watch_job(self) -> None:
         changed = self.watch.poll(self.config)
@@ -399,19 +397,13 @@ class Daemon:
         self.store.set_next_runs(runs)
 
     def _health_alert(self, title: str, summary: str) -> None:
-        notifier = _notifier(self.pipeline)
-        if notifier is None:
+        if self.pipeline is None or self.pipeline.notifier is None:
             return
         try:
-            notifier.health_alert(title, summary)
+            self.pipeline.notifier.health_alert(title, summary)
             self.request_drain()
         except Exception:
             log.exception("cannot record the health alert %r", title)
-
-
-def _notifier(pipeline: Pipeline | None) -> Any:
-    """The pipeline's watcher.notify.Notifier, or None when alerts are not delivered."""
-    return getattr(pipeline, "notifier", None)
 
 
 def _names(names: list[str]) -> str:
