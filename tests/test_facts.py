@@ -123,6 +123,12 @@ def test_provinces_and_companies():
     assert region["allocations"] == [{"company": "包头钢铁集团公司", "mining_tonnes": 44130}]
 
 
+def test_export_quota_is_its_own_figure():
+    result = facts("Congo sets cobalt export quota at 18,125 tonnes for the rest of 2025")
+    assert result["export_quota_tonnes"] == 18125 and "mining_tonnes" not in result
+    assert result["elements"] == ["Co"] and result["year"] == 2025
+
+
 def test_trade_volume_is_not_a_quota():
     result = facts("China's rare earth exports fell 5% to 4,000 metric tons in May")
     assert result["tonnages"][0]["tonnes"] == 4000 and "mining_tonnes" not in result

@@ -23,6 +23,21 @@ def _usd_values(facts: Mapping[str, Any]) -> list[float]:
     return [v for v in values if isinstance(v, int | float)]
 
 
+_RULES_BY_LABEL: dict[int, tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]] = {}
+
+
+def _rules_for(rules: dict[str, Any], label: str) -> list[dict[str, Any]]:
+    """The raise rules that can apply to `label`, grouped once per rules table."""
+    cached = _RULES_BY_LABEL.get(id(rules))
+    if cached is None or cached[0] is not rules:
+        by_label: dict[str, list[dict[str, Any]]] = {}
+        for rule in rules.get("raise", []):
+            for name in rule.get("labels", ["*"]):
+                by_label.setdefault(name, []).append(rule)
+        cached = _RULES_BY_LABEL[id(rules)] = (rules, by_label)
+    return cached[1].get(label, []) + cached[1].get("*", [])
+
+
 def _rule_matches(rule: Mapping[str, Any], label: str, official: bool, facts: Mapping[str, Any]) -> bool:
     if "labels" in rule and label not in rule["labels"]:
         return False
@@ -59,7 +74,7 @@ def severity(
     if label == IRRELEVANT:
         index = 0
     else:
-        for rule in rules.get("raise", []):
+        for rule in _rules_for(rules, label):
             if _rule_matches(rule, label, official, facts):
                 index = min(index + int(rule.get("by", 1)), len(levels) - 1)
     level = levels[index]

@@ -190,7 +190,7 @@ class Matcher:
             for variant in variants:
                 self._ngrams[" ".join([*words[:-1], variant])].append((index, term))
 
-    def _word_info(self, word: str) -> tuple[tuple[tuple[int, str], ...], bool, tuple, tuple]:
+    def _word_info(self, word: str) -> tuple:
         """What one word can start: its own terms (exact or by prefix), longer terms, wildcard phrases. Memoised:
         headlines reuse a small vocabulary, so most words are looked up once per process."""
         single = list(self._ngrams.get(word, ()))
@@ -201,6 +201,8 @@ class Matcher:
         for length, table in self._part_prefix.items():
             starts.extend(table.get(word[:length], ()))
         info = (tuple(single), word in self._ngram_heads, tuple(self._prefix_multi.get(word, ())), tuple(starts))
+        if not (single or info[1] or info[2] or starts):
+            info = ()  # most words start nothing: one falsy test in the hot loop
         if len(self._word_cache) > 100_000:
             self._word_cache.clear()
         self._word_cache[word] = info
@@ -220,9 +222,11 @@ class Matcher:
             info = info_of(word)
             if info is None:
                 info = word_info(word)
+            if not info:
+                continue
             single, is_head, multi, parts = info
-            if single:
-                hits.extend(Hit(g, t, start, end) for g, t in single)
+            for g, t in single:
+                hits.append(Hit(g, t, start, end))
             if is_head:
                 key = word
                 for j in range(i + 1, count):
@@ -316,6 +320,9 @@ class Matcher:
         if len(hits) < 2:
             return hits
         groups = self.groups
+        literal = [groups[hit.group].section for hit in hits if hit.literal]
+        if len(set(literal)) == len(literal):
+            return hits  # no section has two literal hits: nothing can be inside another
         reach: dict[str, tuple[int, int]] = {}  # section -> (start, end) of the hit reaching furthest so far
         drop = []
         for hit in sorted(hits, key=lambda h: (h.start, -h.end)):

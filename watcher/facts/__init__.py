@@ -31,7 +31,7 @@ __all__ = ["extract_facts", "extract_normalized"]
 _YEAR = re.compile(r"^((?:19|20)\d{2})")
 _QUOTA_KEYS = ("mining_tonnes", "smelting_tonnes", "cumulative_mining_tonnes", "cumulative_smelting_tonnes",
                "rock_type_tonnes", "ionic_type_tonnes", "tungsten_concentrate_tonnes", "by_province_tonnes",
-               "allocations", "annual_mining_tonnes", "annual_smelting_tonnes")
+               "allocations", "annual_mining_tonnes", "annual_smelting_tonnes", "export_quota_tonnes")
 
 
 def _published_year(published: str | None) -> int | None:
@@ -56,7 +56,7 @@ def extract_normalized(full: str, *, published: str | None = None, names: Names 
     facts.update(quota_facts(full, tonnages, year))
     money = find_money(full)
     facts.update(summarize_money(money))
-    if any(key in facts for key in _QUOTA_KEYS):
+    if not facts.keys().isdisjoint(_QUOTA_KEYS):
         facts["doc_type"] = "quota"
     elif any(m["kind"] == "amount" for m in money):
         facts["doc_type"] = "deal"

@@ -97,17 +97,27 @@ def _capacity_rx() -> tuple[re.Pattern[str], re.Pattern[str]]:
 DIGIT = re.compile(r"\d")
 
 
+@lru_cache(maxsize=16)
+def lowered(text: str) -> str:
+    """text.lower(), computed once for the several extractors that read the same text."""
+    return text.lower()
+
+
+@lru_cache(maxsize=16)
 def has_digit(text: str) -> bool:
-    """Faster than a regex search for the common case."""
+    """Does the text hold a digit? Asked by several extractors about the same text, so memoised."""
     return any(d in text for d in "0123456789")
 
 
-_TON_HINT = re.compile(r"吨|[Tt][Oo][Nn]|\d\s?-?\s?(?:t|kt|Mt|MT|mt)\b|[Tt][Pp][Aa]")
+_UNIT_T = re.compile(r"\d\s?-?\s?[km]?t\b")
 
 
 def find_tonnages(text: str) -> list[Tonnage]:
     """Every tonnage, in tonnes; a capacity (tpa, '10,000-tonne plant', 产能) is flagged, not dropped."""
-    if not has_digit(text) or not _TON_HINT.search(text):
+    if not has_digit(text):
+        return []
+    low = lowered(text)
+    if "吨" not in text and "ton" not in low and "tpa" not in low and not _UNIT_T.search(low):
         return []
     before_rx, after_rx = _capacity_rx()
     out = []

@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from watcher.facts._common import EN_MULT, ZH_MULT, to_number, vocab
+from watcher.facts._common import EN_MULT, ZH_MULT, lowered, to_number, vocab
 
 _PREFIX = {
     "us$": "USD", "u.s.$": "USD", "usd": "USD", "usd$": "USD", "$": "USD", "a$": "AUD", "au$": "AUD", "aud": "AUD",
@@ -47,7 +47,6 @@ _PATTERN_HINTS = (
     ("元", "镑"),
     ("euro", "dollar", "yuan", "renminbi", "yen", "pound", "won"),
 )
-_HINT = re.compile(r"[$€£¥元]|\b(?:usd|aud|cad|hkd|eur|gbp|jpy|cny|rmb|dollar|yuan|renminbi|yen|pound|won)")
 _EQUIV_GAP = re.compile(r"^\s*(?:\(|,|;)?\s*(?:or|about|around|approximately|roughly|some|~|equivalent to|i\.e\.)?\s*$")
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -165,8 +164,8 @@ def _matches(low: str) -> list[re.Match[str]]:
 
 def find_money(text: str) -> list[dict[str, Any]]:
     """Every amount of money in `text`, in order, each a JSON-ready dict."""
-    low = text.lower()
-    if not _HINT.search(low):
+    low = lowered(text)
+    if not any(hint in low for hints in _PATTERN_HINTS for hint in hints):
         return []
     if len(low) != len(text):  # a rare character changed length when lower-cased: show the lower-cased text
         text = low

@@ -23,7 +23,18 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from watcher.facts._common import EN_ORDINAL, NUM, Tonnage, data_file, phrases, sentences, to_number, vocab, zh_int
+from watcher.facts._common import (
+    EN_ORDINAL,
+    NUM,
+    Tonnage,
+    data_file,
+    lowered,
+    phrases,
+    sentences,
+    to_number,
+    vocab,
+    zh_int,
+)
 from watcher.termmatch import Group, Matcher
 
 _BATCH = re.compile(
@@ -68,7 +79,7 @@ def _rx() -> dict[str, Any]:
 
 
 def is_quota_text(text: str) -> bool:
-    low = text.lower()
+    low = lowered(text)
     return any(cue in low for cue in _context_cues())
 
 
@@ -92,7 +103,7 @@ def find_batch(text: str) -> int | None:
 
 def find_year(text: str, published_year: int | None) -> int | None:
     """The quota year: attached to the batch, else to the quota noun, else 今年/this year or publication year."""
-    low = text.lower()
+    low = lowered(text)
     for pattern, hints in ((_YEAR_BATCH, ("批", "batch")), (_YEAR_QUOTA, ("指标", "配额", "开采量", "quota"))):
         if not any(h in low for h in hints):
             continue
@@ -117,7 +128,7 @@ def _province_matcher() -> tuple[Matcher, list[str]]:
 def find_provinces(text: str) -> list[tuple[int, int, str]]:
     """(start, end, short name) of every province named, in order."""
     matcher, names = _province_matcher()
-    return sorted((hit.start, hit.end, names[hit.group]) for hit in matcher.find(text.lower()))
+    return sorted((hit.start, hit.end, names[hit.group]) for hit in matcher.find(lowered(text)))
 
 
 def find_region(text: str, places: list[tuple[int, int, str]] | None = None) -> str | None:
@@ -149,7 +160,7 @@ def _kind(text: str, before: str, after: str, sentence: str, tungsten_sentence: 
     for ore in ("ionic_type", "rock_type"):
         if ore in found:
             return ore
-    operations = [k for k in found if k in ("mining", "smelting")]
+    operations = [k for k in found if k in ("mining", "smelting", "export")]
     return operations[-1] if operations else None
 
 
@@ -248,7 +259,8 @@ def _respectively(sentence: str, s_start: int, inside: list[Tonnage],
 
 _KEY = {"mining": "mining_tonnes", "smelting": "smelting_tonnes", "rock_type": "rock_type_tonnes",
         "ionic_type": "ionic_type_tonnes", "tungsten": "tungsten_concentrate_tonnes",
-        "tungsten_main": "tungsten_main_tonnes", "tungsten_comprehensive": "tungsten_comprehensive_tonnes"}
+        "tungsten_main": "tungsten_main_tonnes", "tungsten_comprehensive": "tungsten_comprehensive_tonnes",
+        "export": "export_quota_tonnes"}
 _PREFIX = {"batch": "", "cumulative": "cumulative_", "annual": "annual_", "previous": "previous_"}
 
 

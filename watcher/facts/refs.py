@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Any
 
-from watcher.facts._common import NUM, has_digit, to_number
+from watcher.facts._common import NUM, has_digit, lowered, to_number
 
 _LEAD = re.compile(r"^(?:根据|依据|按照|执行|印发|下达|详见|参见|见|按|经|以|的|和|及|与|、)+")
 _CN_DOC = re.compile(r"([\u4e00-\u9fff]{2,12})\s*[〔\[(（]\s*((?:19|20)\d{2})\s*[〕\])）]\s*(\d{1,4})\s*号")
@@ -32,7 +32,9 @@ _EN_DATE = re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<
                       r"|\b(?P<day2>\d{1,2})\s+" + _MONTH.replace("mon", "mon2") + r"\s+(?P<year2>(?:19|20)\d{2})\b")
 _ZH_DATE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*(?P<mon>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日")
 _ISO_DATE = re.compile(r"(?<![\d-])(?P<year>(?:19|20)\d{2})-(?P<mon>\d{2})-(?P<day>\d{2})(?![\d-])")
-_MONTH_HINTS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTHS_SHORT = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_HINT = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z.]*\s+\d|\d\s+(?:jan|feb|mar|apr|may"
+                         r"|jun|jul|aug|sep|oct|nov|dec)")
 _EFFECTIVE_EN = re.compile(r"(?:effective|take[s]?\s+effect|took\s+effect|enter[s]?\s+into\s+force|starting|beginning|"
                            r"as\s+of|come[s]?\s+into\s+force)(?:\s+(?:from|on|as\s+of|date))?[\s:]*$", re.I)
 _EFFECTIVE_ZH_BEFORE = re.compile(r"自\s*$")
@@ -98,9 +100,10 @@ def dates(text: str, published_year: int | None = None) -> list[dict[str, Any]]:
     """Explicit dates with their role: effective (from), until, or plain; a yearless English date takes the
     publication year."""
     out = []
-    low = text.lower()
-    if "月" not in text and not any(month in low for month in _MONTH_HINTS) and not _ISO_DATE.search(text):
-        return []
+    if "月" not in text and not ("-" in text and _ISO_DATE.search(text)):
+        low = lowered(text)
+        if not any(month in low for month in _MONTHS_SHORT) or not _MONTH_HINT.search(low):
+            return []
     for m in _ZH_DATE.finditer(text):
         out.append((m.start(), m.end(), _iso(int(m["year"]), int(m["mon"]), int(m["day"]))))
     for m in _ISO_DATE.finditer(text):
