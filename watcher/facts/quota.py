@@ -48,6 +48,7 @@ _YEAR_QUOTA = re.compile(
     r"(?P<y1>(?:19|20)\d{2})\s*年度?[^。;,，]{0,24}?(?:指标|配额|开采量)"
     r"|(?P<y2>(?:19|20)\d{2})\s+(?:[\w-]+\s+){0,4}?quotas?\b|quotas?\s+(?:set\s+)?for\s+(?P<y3>(?:19|20)\d{2})", re.I)
 _YEAR_ANY = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年")
+_YEAR_EN = re.compile(r"(?<![\d,.-])(?:19|20)\d{2}(?![\d,-])")
 _COMPARE = re.compile(r"(?:half|double|than|compared|versus|\bvs\b|from|last year|去年|上年|同比|较)"
                       r"[^.。;]{0,22}$", re.I)
 _THIS_YEAR = re.compile(r"今年|本年度|this year|this year's", re.I)
@@ -102,7 +103,8 @@ def find_batch(text: str) -> int | None:
 
 
 def find_year(text: str, published_year: int | None) -> int | None:
-    """The quota year: attached to the batch, else to the quota noun, else 今年/this year or publication year."""
+    """The quota year: attached to the batch, else to the quota noun, else the publication year (今年, "this
+    year" and unstated years alike), else any year the text names outside a comparison."""
     low = lowered(text)
     for pattern, hints in ((_YEAR_BATCH, ("批", "batch")), (_YEAR_QUOTA, ("指标", "配额", "开采量", "quota"))):
         if not any(h in low for h in hints):
@@ -114,7 +116,13 @@ def find_year(text: str, published_year: int | None) -> int | None:
     match = _YEAR_ANY.search(text)
     if match:
         return int(match["y"])
-    return published_year
+    if published_year is not None:
+        return published_year
+    # no date to go by: a year named in the text, unless it is a comparison ("half the quota set for 2018")
+    for match in _YEAR_EN.finditer(text):
+        if not _COMPARE.search(text[max(0, match.start() - 30) : match.start()]):
+            return int(match.group())
+    return None
 
 
 @lru_cache(maxsize=1)
