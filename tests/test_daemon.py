@@ -378,24 +378,25 @@ def test_a_page_change_is_delivered_and_health_and_metrics_answer(project, site,
 
 
 def test_reload_on_sighup_and_on_edit_and_an_invalid_edit_keeps_the_old_sources(project, site, receiver, daemons):
-    setup_project(project, site, receiver, names=("a", "b", "c"))
+    # a source may be called `drain`: the housekeeping jobs' ids ("ops:drain") cannot collide with it
+    setup_project(project, site, receiver, names=("a", "drain", "c"))
     project.write_sources(source_entry("a", site.url("/a"), "html", item="li", interval="2s"))
     daemon = Daemon(project)
     daemons.append(daemon)
     daemon.wait_for_line("check a: baseline")
 
     project.write_sources(source_entry("a", site.url("/a"), "html", item="li", interval="2s")
-                          + source_entry("b", site.url("/b"), "html", item="li", interval="2s"))
+                          + source_entry("drain", site.url("/drain"), "html", item="li", interval="2s"))
     daemon.signal(signal.SIGHUP)
     daemon.wait_for_line("reloaded (SIGHUP)")
-    daemon.wait_for_line("check b: baseline", timeout=6)
+    daemon.wait_for_line("check drain: baseline", timeout=6)
 
     valid = project.sources.read_text("utf-8")
     project.sources.write_text(valid + '[[source]]\nname = "broken"\nurl = "nope"\nkind = "html"\n', "utf-8")
     mark = daemon.wait_for_line("rejected, still running the previous configuration", timeout=10)
     assert "'url'" in daemon.output  # the log says what is wrong
-    hits_a, hits_b = len(site.hits("/a")), len(site.hits("/b"))
-    wait_until(lambda: len(site.hits("/a")) > hits_a and len(site.hits("/b")) > hits_b, 8,
+    hits_a, hits_drain = len(site.hits("/a")), len(site.hits("/drain"))
+    wait_until(lambda: len(site.hits("/a")) > hits_a and len(site.hits("/drain")) > hits_drain, 8,
                "the old sources stopped being checked after a rejected reload")
     wait_until(lambda: any("configuration rejected" in title.lower() for title in receiver.titles()), 8,
                lambda: f"no ops alert for the rejected configuration: {receiver.titles()}")

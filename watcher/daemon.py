@@ -12,10 +12,10 @@ acts on it: reloads, stops, and pings the systemd watchdog between words.
 Jobs:
 - one per enabled source (`id` = its name) in a bounded pool of `--workers`
   threads sharing one Fetcher, so the per-host spacing holds across jobs;
-- `drain` (outbox) every 15 s, and right after a check that queued deliveries;
+- `ops:drain` (outbox) every 15 s, and right after a check that queued deliveries;
 - `digest:<tag>` on each digest's cron schedule;
-- `watch`: polls the mtimes of sources.toml and alerts/ and asks for a reload;
-- `prune`: the retention, daily.
+- `ops:watch`: polls the mtimes of sources.toml and alerts/ and asks for a reload;
+- `ops:prune`: the retention, daily.
 Housekeeping runs in its own small pool so busy checks never delay an alert.
 """
 
@@ -262,16 +262,17 @@ class Daemon:
         return GridIntervalTrigger(seconds=source.interval, start_date=start, jitter=jitter_for(source.interval))
 
     def _schedule_ops(self) -> None:
+        """Housekeeping jobs; their ids hold a colon, which no source name can, so they never collide."""
         assert self.scheduler is not None
         now = datetime.now(UTC)
         every = self.options
         self.scheduler.add_job(self._drain_job, IntervalTrigger(seconds=every.drain_every, start_date=now),
-                               id="drain", name="drain outbox", executor="ops", next_run_time=now)
+                               id="ops:drain", name="drain outbox", executor="ops", next_run_time=now)
         self.scheduler.add_job(self._watch_job, IntervalTrigger(seconds=every.watch_every, start_date=now),
-                               id="watch", name="watch configuration files", executor="ops")
+                               id="ops:watch", name="watch configuration files", executor="ops")
         self.scheduler.add_job(self._prune_job, IntervalTrigger(seconds=every.prune_every,
                                                                 start_date=now + timedelta(seconds=every.prune_delay)),
-                               id="prune", name="prune old rows", executor="ops")
+                               id="ops:prune", name="prune old rows", executor="ops")
 
     def _schedule_digests(self) -> None:
         assert self.scheduler is not None and self.pipeline is not None
@@ -314,7 +315,7 @@ class Daemon:
                 return
         if self.scheduler is not None and not self.stopping.is_set():
             with suppress(JobLookupError):
-                self.scheduler.modify_job("drain", next_run_time=datetime.now(UTC))
+                self.scheduler.modify_job("ops:drain", next_run_time=datetime.now(UTC))
 
     def _drain_job(self) -> None:
         with self._drain_lock:
