@@ -129,6 +129,21 @@ def test_export_quota_is_its_own_figure():
     assert result["elements"] == ["Co"] and result["year"] == 2025
 
 
+def test_other_commodities_quotas_yield_no_quota_figures():
+    result = facts("China sets 2026 sugar import tariff quota at 1.945 million tonnes")
+    assert "mining_tonnes" not in result and "doc_type" not in result
+    # but a quota snippet that only uses the terms of art still counts
+    snippet = facts("The mining quota for the first batch was set at 84,000 tonnes, while the smelting and "
+                    "separation quota was 81,000 tonnes.", published="2021-02-19")
+    assert (snippet["year"], snippet["mining_tonnes"], snippet["smelting_tonnes"]) == (2021, 84000, 81000)
+
+
+def test_english_allocation_to_a_company():
+    result = facts("China Northern Rare Earth was allotted 68,250 tonnes of mining quota, or 71% of the total.")
+    assert result["allocations"] == [{"company": "中国北方稀土(集团)高科技股份有限公司", "mining_tonnes": 68250}]
+    assert "mining_tonnes" not in result
+
+
 def test_trade_volume_is_not_a_quota():
     result = facts("China's rare earth exports fell 5% to 4,000 metric tons in May")
     assert result["tonnages"][0]["tonnes"] == 4000 and "mining_tonnes" not in result
@@ -145,6 +160,7 @@ def test_trade_volume_is_not_a_quota():
     ("总投资约20.5亿元", 2_050_000_000, "CNY", None),
     ("A$200m grant", 200_000_000, "AUD", None),
     ("AUD 400 million ($257.2m) loan", 400_000_000, "AUD", 257_200_000),
+    ("提供2亿澳元（约合1.3亿美元）资金", 200_000_000, "AUD", 130_000_000),
     ("add 18.75 million euros from the fund", 18_750_000, "EUR", None),
     ("HK$1.2 million of goods", 1_200_000, "HKD", None),
     ("人民币4亿元", 400_000_000, "CNY", None),

@@ -40,9 +40,7 @@ def analyze(
     names = merge_names([names_from_hits(field[1], hits, lexicon.name_start)
                          for field, hits in zip(fields, name_hits, strict=True)])
     facts = extract_normalized("\n".join(field[1] for field in fields), published=published, names=names)
-    if result.label == IRRELEVANT:
-        facts.pop("doc_type", None)
-    else:
+    if result.label != IRRELEVANT:  # an irrelevant change keeps only the doc_type its own figures imply
         facts.setdefault("doc_type", result.label)
     level = severity(result.label, official=official, facts=facts, override=severity_override, lexicon=lexicon)
     return Analysis(label=result.label, severity=level, matched=list(result.matched), facts=facts, score=result.score)

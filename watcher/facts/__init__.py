@@ -52,8 +52,9 @@ def extract_normalized(full: str, *, published: str | None = None, names: Names 
         return {}
     year = _published_year(published)
     facts: dict[str, Any] = {}
+    parties, symbols = find_names(full) if names is None else names
     tonnages = find_tonnages(full)
-    facts.update(quota_facts(full, tonnages, year))
+    facts.update(quota_facts(full, tonnages, year, symbols))
     money = find_money(full)
     facts.update(summarize_money(money))
     if not facts.keys().isdisjoint(_QUOTA_KEYS):
@@ -72,7 +73,6 @@ def extract_normalized(full: str, *, published: str | None = None, names: Names 
     if numbers:
         facts["doc_numbers"] = numbers
         facts["doc_no"] = numbers[0]
-    parties, symbols = find_names(full) if names is None else names
     for key, value in (("control_codes", control_codes(full)), ("hs_codes", hs_codes(full)),
                        ("elements", symbols), ("parties", [name for name, _ in parties]),
                        ("jobs", jobs(full) if "job" in full or "岗位" in full else None),

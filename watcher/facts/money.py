@@ -47,7 +47,8 @@ _PATTERN_HINTS = (
     ("元", "镑"),
     ("euro", "dollar", "yuan", "renminbi", "yen", "pound", "won"),
 )
-_EQUIV_GAP = re.compile(r"^\s*(?:\(|,|;)?\s*(?:or|about|around|approximately|roughly|some|~|equivalent to|i\.e\.)?\s*$")
+_EQUIV_GAP = re.compile(r"^\s*(?:\(|,|;)?\s*(?:or|about|around|approximately|roughly|some|~|equivalent to|i\.e\."
+                        r"|约合|折合|约|合)?\s*$")
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z0-9]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")

@@ -85,6 +85,11 @@ def is_quota_text(text: str) -> bool:
 
 
 @lru_cache(maxsize=1)
+def _mineral_cues() -> tuple[str, ...]:
+    return tuple(cue.lower() for cue in vocab()["quota"]["minerals"]["cues"])
+
+
+@lru_cache(maxsize=1)
 def _context_cues() -> tuple[str, ...]:
     return tuple(cue.lower() for cue in vocab()["quota"]["context"]["cues"])
 
@@ -272,9 +277,15 @@ _KEY = {"mining": "mining_tonnes", "smelting": "smelting_tonnes", "rock_type": "
 _PREFIX = {"batch": "", "cumulative": "cumulative_", "annual": "annual_", "previous": "previous_"}
 
 
-def quota_facts(text: str, tonnages: list[Tonnage], published_year: int | None) -> dict[str, Any]:
-    """Typed quota facts (keys as in facts_dev.jsonl) for a text that speaks of quotas."""
+def quota_facts(text: str, tonnages: list[Tonnage], published_year: int | None,
+                elements: list[str] | None = None) -> dict[str, Any]:
+    """Typed quota facts (keys as in facts_dev.jsonl) for a text that speaks of quotas of our minerals.
+
+    `elements` named in the text, or a rare-earth quota term of art ([quota.minerals] in facts_vocab.toml),
+    make it a critical-mineral quota: a sugar or fuel quota yields no figures."""
     if not is_quota_text(text):
+        return {}
+    if not elements and not any(cue in lowered(text) for cue in _mineral_cues()):
         return {}
     facts: dict[str, Any] = {}
     places = find_provinces(text)
