@@ -39,6 +39,7 @@ CASES = [
     ("Rare-earth prices triple to new records on China export curbs", "market"),
     ("中国限制出口后稀土价格暴涨超210%", "market"),
     ("Neo opens Estonia rare earth plant to cut EU reliance on China", "market"),  # a plant opening, no money
+    ("Neo opens €75m magnet plant in Estonia", "deal"),  # the same with the money named
     ("Corbett, MP Materials CFO, sells $2.29 million in stock", "market"),
     ("中國稀土出口5月暴跌74%", "market"),
     # irrelevant: the distractors

@@ -141,7 +141,7 @@ def classify(title: str, text: str = "", lexicon: Lexicon | None = None) -> Clas
 def decide(evidence: dict[int, dict[str, _Evidence]], fields: list[Field], lexicon: Lexicon) -> Classification:
     """Score the groups, apply the relevance gate, pick the label (ties: `scoring.order`)."""
     groups, order, priors = lexicon.groups, lexicon.order, lexicon.priors
-    scores = {label: priors.get(label, 0.0) for label in order}
+    scores = dict.fromkeys(order, 0.0)
     scores[GATE] = 0.0
     sections: dict[str, list[tuple[float, dict[str, _Evidence]]]] = {}
     negative: list[tuple[float, dict[str, _Evidence]]] = []
@@ -157,16 +157,19 @@ def decide(evidence: dict[int, dict[str, _Evidence]], fields: list[Field], lexic
                 sections.setdefault(group.section, []).append((value, found))
             else:
                 negative.append((value, found))
-    best, best_score = order[0], scores[order[0]]
     relevant = scores[GATE] >= lexicon.gate_threshold
+    if relevant:  # a prior is a floor: what a label scores when none of its words is there
+        for label, prior in priors.items():
+            if scores.get(label, 0.0) < prior:
+                scores[label] = prior
+    best, best_score = order[0], scores[order[0]]
     for label in order[1:]:  # strict `>`: a tie keeps the label listed first
-        score = scores[label] if relevant else scores[label] - priors.get(label, 0.0)
-        if score > (best_score if relevant else best_score - priors.get(best, 0.0)):
+        if scores[label] > best_score:
             best, best_score = label, scores[label]
     rounded = {key: round(value, 3) for key, value in scores.items()}
     if not relevant:
         matched = []
-        if best in sections:
+        if best_score > 0 and best in sections:
             matched = (_surfaces(sections[best], fields) + _surfaces(negative, fields))[:8]
         return Classification(IRRELEVANT, 0.0, matched, rounded)
     matched = _surfaces(sections.get(best, []), fields)[:8] + _surfaces(sections.get(GATE, []), fields)[:2]
