@@ -52,6 +52,8 @@ CASES = [
      "irrelevant"),
     ("工业和信息化部等十部门印发《5G应用“扬帆”行动计划（2021-2023年）》", "irrelevant"),
     ("前10月海关立案侦办超2700起走私犯罪案件", "irrelevant"),
+    ("MOFCOM launches anti-dumping investigation into US chemicals", "irrelevant"),
+    ("China's first batch of 2025 refined oil product export quotas falls 10%", "irrelevant"),
 ]
 
 
