@@ -71,7 +71,9 @@ def per_page_cpu(results: dict[str, Any]) -> dict[str, Any]:
             meds = [(results["sizes"][str(n)]["contenders"].get(name) or {}).get("median") or {}
                     for n in (small, large)]
             if all(med.get("b") for med in meds):
-                out["slope"][name] = (meds[1]["b"]["cpu"] - meds[0]["b"]["cpu"]) / (large - small) * 1000
+                slope = (meds[1]["b"]["cpu"] - meds[0]["b"]["cpu"]) / (large - small)
+                out["slope"][name] = slope * 1000
+                out.setdefault("fixed", {})[name] = meds[0]["b"]["cpu"] - small * slope  # s per pass
         if "watcher" in out["slope"] and "reference" in out["slope"]:
             out["slope"]["watcher_minus_reference"] = out["slope"]["watcher"] - out["slope"]["reference"]
         out["slope_sizes"] = [small, large]
@@ -173,6 +175,9 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(f"Per size: median round-b CPU / N, start-up included. Slope: (CPU(N={large}) − CPU(N={small})) "
                      f"/ {large - small}, the marginal cost of one more unchanged page with start-up cancelled out. "
                      "See bench/README.md for the method.")
+        if ppc.get("fixed"):
+            lines += ["", "Fixed CPU per pass (the slope's intercept: interpreter, imports, set-up): "
+                      + ", ".join(f"{name} {value:.2f} s" for name, value in ppc["fixed"].items()) + "."]
     lines.append("")
     return "\n".join(lines)
 
