@@ -242,6 +242,21 @@ def test_parties_from_the_data_file_and_patterns():
     assert facts("MOFCOM said; MSS disclosed; mss is not an acronym here")["parties"] == ["商务部", "国家安全部"]
 
 
+@pytest.mark.parametrize(("text", "parties"), [
+    ("Australia commits additional $257m to Iluka's Eneabba rare earths refinery",
+     ["Australian Government", "Iluka Resources"]),
+    ("Estonia will add 18.75 million euros as Neo Performance Materials invests",
+     ["Estonian Government", "Neo Performance Materials"]),
+    ("U.S. to inject $1.6 billion into rare earths miner", ["United States Government"]),
+    ("Japan and Australia agree to invest in rare earth projects", ["Japanese Government", "Australian Government"]),
+    ("日本与美国签署关键矿产供应协议", ["Japanese Government", "United States Government"]),
+    ("Rare earth processing in Australia is growing", []),  # a place, not a party
+    ("Lynas told us that demand is strong", ["Lynas Rare Earths"]),  # "us" is not the US
+])
+def test_countries_are_parties_when_they_act(text, parties):
+    assert facts(text).get("parties", []) == parties
+
+
 def test_dates():
     assert facts("本公告自2025年12月1日起施行。")["effective_date"] == "2025-12-01"
     assert facts("决定自即日起至2026年11月10日，暂停实施。")["until_date"] == "2026-11-10"

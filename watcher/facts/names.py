@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from watcher.facts._common import data_file
+from watcher.facts._common import data_file, vocab
 from watcher.termmatch import Group, Hit, Matcher
 
 _PATTERNS = (
@@ -23,6 +23,18 @@ _PATTERNS = (
 )
 _PATTERN_HINTS = ("County", "State of", "Inc", "Corp", "Ltd", "Limited", "LLC", "PLC", "Plc", " AG", "GmbH", " NV")
 _LEADING = re.compile(r"^(?:The|A|An|And|Of|In|For|With|By)\s+")
+_ALNUM = re.compile(r"[^0-9A-Za-z]")
+ACTOR = "actor:"  # marks a group of aliases that name a party only when it acts
+
+
+@lru_cache(maxsize=1)
+def _acts() -> re.Pattern[str]:
+    """What must follow an actor alias: a verb, maybe after "'s government" or "and <Other>"."""
+    verbs = vocab()["parties"]["actor_verbs"]
+    latin = "|".join(re.escape(v) for v in sorted((v for v in verbs if v.isascii()), key=len, reverse=True))
+    cjk = "|".join(re.escape(v) for v in verbs if not v.isascii())
+    return re.compile(r"\.?(?:['’]s\s+government\b)?(?:\s+and\s+(?:the\s+)?[A-Z][\w.]*(?:\s[A-Z][\w.]*)?){0,2}"
+                      rf"\s+(?i:{latin})\b|\s*(?:{cjk})")
 
 
 @lru_cache(maxsize=1)
@@ -33,10 +45,15 @@ def name_groups() -> tuple[tuple[Group, ...], tuple[tuple[str, str], ...], dict[
     groups, owners_of_group, owners = [], [], {}
     for party in data_file("parties.toml")["party"]:
         aliases = [party["name"], *party.get("aliases", [])]
+        kind = party.get("kind", "company")
         groups.append(Group(f"party:{party['name']}", 1.0, tuple(aliases), name=f"party:{party['name']}"))
-        owners_of_group.append((party["name"], party.get("kind", "company")))
+        owners_of_group.append((party["name"], kind))
         for alias in aliases:
-            owners[alias.lower()] = (party["name"], party.get("kind", "company"))
+            owners[alias.lower()] = (party["name"], kind)
+        if party.get("actor_aliases"):
+            groups.append(Group(f"party:{party['name']}", 1.0, tuple(party["actor_aliases"]),
+                                name=f"actor:{party['name']}"))
+            owners_of_group.append((party["name"], ACTOR + kind))
     for symbol, entry in data_file("elements.toml")["element"].items():
         groups.append(Group(f"element:{symbol}", 1.0, tuple(entry["names"]), name=f"element:{symbol}"))
         owners_of_group.append((symbol, "element"))
@@ -64,8 +81,13 @@ def names_from_hits(text: str, hits: list[Hit], first_group: int = 0) -> Names:
         if kind == "element":
             symbols[name] = min(hit.start, symbols.get(name, hit.start))
             continue
-        if len(hit.term) <= 5 and hit.term.isupper() and text[hit.start : hit.end] != hit.term:
-            continue
+        if len(hit.term) <= 5 and hit.term.isupper() and _ALNUM.sub("", text[hit.start : hit.end]) != \
+                _ALNUM.sub("", hit.term):
+            continue  # short capitals (MSS, US) must be written in capitals
+        if kind.startswith(ACTOR):
+            if not _acts().match(text, hit.end):
+                continue
+            kind = kind[len(ACTOR) :]
         spans.append((hit.start, hit.end, name, kind))
     if any(hint in text for hint in _PATTERN_HINTS):
         for kind, rx in _PATTERNS:
