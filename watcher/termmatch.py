@@ -1,4 +1,4 @@
-"""Find lexicon terms in text fast: set lookups for words, one trie regex for Chinese.
+"""Find lexicon terms in text fast: dict lookups for words, substring lookups for Chinese.
 
 A naive alternation of several hundred terms costs ~0.2 ms per headline; the
 classifier runs on every change of every source, so terms are sorted by how
@@ -7,8 +7,8 @@ they can be found cheaply:
 * Latin-script terms -> word n-grams looked up in a dict (plural `s`/`es`/`ies`
   accepted), `word*` -> a prefix lookup; what a word can start is memoised;
 * Chinese terms -> substring lookups at the characters that start a term;
-* `A .. B` proximity terms -> spans of each part from the token list, skipped
-  when a part's anchor word is absent;
+* `A .. B` proximity terms -> the spans of each part, noted during the same
+  pass over the words, then chained;
 * `re:` patterns -> regexes, skipped when none of their group's `hint`
   strings is in the text.
 """
@@ -22,7 +22,6 @@ from typing import NamedTuple
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _HAS_CJK = re.compile(r"[\u3400-\u9fff]")
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 NEAR = " .. "
 
 
