@@ -144,6 +144,14 @@ def test_english_allocation_to_a_company():
     assert "mining_tonnes" not in result
 
 
+def test_a_province_leading_its_own_notice_is_the_region():
+    own = facts("江西省2024年离子型稀土矿开采指标为8500吨。")
+    assert (own["region"], own["ionic_type_tonnes"]) == ("江西", 8500) and "by_province_tonnes" not in own
+    listed = facts("内蒙古、山东和四川稀土开采量分别为69250吨、3600吨、28000吨。")
+    assert "region" not in listed
+    assert listed["by_province_tonnes"] == {"内蒙古": 69250, "山东": 3600, "四川": 28000}
+
+
 def test_trade_volume_is_not_a_quota():
     result = facts("China's rare earth exports fell 5% to 4,000 metric tons in May")
     assert result["tonnages"][0]["tonnes"] == 4000 and "mining_tonnes" not in result

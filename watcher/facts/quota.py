@@ -147,7 +147,8 @@ def find_provinces(text: str) -> list[tuple[int, int, str]]:
 def find_region(text: str, places: list[tuple[int, int, str]] | None = None) -> str | None:
     """A provincial notice names its province first (内蒙古自治区2021年度...) or speaks of 我区/我省."""
     places = find_provinces(text) if places is None else places
-    if places and places[0][0] < 20:
+    listed = len(places) > 1 and places[1][0] - places[0][1] <= 8  # "内蒙古、山东和四川..." is a list, not an issuer
+    if places and not listed and not text[: places[0][0]].strip(" 一二三、.:："):
         return places[0][2]
     if places and any(word in text for word in ("我区", "我省", "我市", "本区", "本省")):
         return places[0][2]
@@ -289,11 +290,12 @@ def quota_facts(text: str, tonnages: list[Tonnage], published_year: int | None,
         return {}
     facts: dict[str, Any] = {}
     places = find_provinces(text)
+    region = find_region(text, places)
     figures = _figures(text, tonnages, places)
     allocations: dict[str, dict[str, Any]] = {}
     for figure in figures:
         key = _KEY[figure["kind"]]
-        if figure["province"]:
+        if figure["province"] and figure["province"] != region:  # the issuing region's own figure is the notice's
             facts.setdefault("by_province_tonnes", {}).setdefault(figure["province"], figure["value"])
             continue
         if figure["company"]:
@@ -307,7 +309,6 @@ def quota_facts(text: str, tonnages: list[Tonnage], published_year: int | None,
     batch = find_batch(text)
     dated = figures or batch is not None or _THIS_YEAR.search(text)
     year = find_year(text, published_year if dated else None)
-    region = find_region(text, places)
     for key, value in (("year", year), ("batch", batch), ("region", region)):
         if value is not None:
             facts[key] = value
