@@ -349,6 +349,9 @@ def test_a_page_change_is_delivered_and_health_and_metrics_answer(project, site,
     assert latency < 2 + 3, latency  # interval + jitter + a check + the drain right after it
     print(f"page change to delivered alert: {latency:.2f}s")
 
+    # the receiver saw the message a moment before the daemon heard its answer and marked the row sent
+    wait_until(lambda: 'watcher_deliveries_total{result="sent"} 1.0' in http_get(f"http://127.0.0.1:{port}/metrics")[1],
+               5, "the delivery was never marked sent")
     status, metrics = http_get(f"http://127.0.0.1:{port}/metrics")
     assert status == 200
     for line in ('watcher_checks_total{source="a",status="baseline"} 1.0',
