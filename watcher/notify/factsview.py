@@ -90,7 +90,9 @@ def fact_lines(facts: dict[str, Any]) -> list[str]:
     provinces = facts.get("by_province_tonnes") or {}
     if provinces:
         lines.append("By province: " + ", ".join(f"{name} {tonnes(value)}" for name, value in provinces.items()))
-    amounts = facts.get("money") or []
+    money_entries = facts.get("money") or []
+    amounts = [entry for entry in money_entries if entry.get("kind", "amount") == "amount"]
+    prices = [entry for entry in money_entries if entry.get("kind") == "price"]
     if amounts:
         shown = []
         for entry in amounts[:5]:
@@ -103,6 +105,9 @@ def fact_lines(facts: dict[str, Any]) -> list[str]:
         lines.append("Amounts: " + "; ".join(shown))
     elif isinstance(facts.get("amount"), int | float):
         lines.append(f"Amount: {money(facts['amount'], facts.get('currency'))}")
+    if prices and not amounts:
+        lines.append("Prices: " + "; ".join(entry.get("text") or money(entry.get("amount"), entry.get("currency"))
+                                            for entry in prices[:3]))
     if isinstance(facts.get("previous_amount_usd"), int | float):
         lines.append(f"Previously: {money(facts['previous_amount_usd'])}")
     if facts.get("elements"):
