@@ -30,7 +30,7 @@ import pytest
 from conftest import Project, source_entry
 
 from watcher.config import parse_config
-from watcher.daemon_http import parse_address
+from watcher.daemon_http import HealthServer, parse_address
 from watcher.daemon_plan import GridIntervalTrigger, diff_sources, first_run, jitter_for, spread_fraction
 from watcher.daemon_watch import ConfigWatch
 from watcher.statelock import StateLock, StateLockedError, holder
@@ -116,6 +116,33 @@ def test_http_address_defaults_to_loopback():
     for bad in ("", "host", "1.2.3.4:x", "70000"):
         with pytest.raises(ValueError):
             parse_address(bad)
+
+
+def test_health_server_answers_200_then_503_with_a_reason_and_serves_metrics():
+    from prometheus_client import CollectorRegistry, Counter
+
+    registry = CollectorRegistry()
+    Counter("watcher_probe", "A test counter.", registry=registry).inc()
+    state = {"healthy": True}
+
+    def probe() -> tuple[bool, dict]:
+        if state["healthy"]:
+            return True, {"status": "ok"}
+        return False, {"status": "unavailable", "reason": "the state database does not answer"}
+
+    server = HealthServer("127.0.0.1", 0, registry, probe)
+    server.start()
+    base = f"http://{server.address}"
+    try:
+        assert http_get(f"{base}/healthz") == (200, '{"status": "ok"}')
+        state["healthy"] = False
+        status, body = http_get(f"{base}/healthz")
+        assert status == 503 and json.loads(body)["reason"] == "the state database does not answer"
+        status, body = http_get(f"{base}/metrics")
+        assert status == 200 and "watcher_probe_total 1.0" in body
+        assert http_get(f"{base}/nope")[0] == 404
+    finally:
+        server.close()
 
 
 def test_state_lock_refuses_a_second_holder_and_names_the_first(tmp_path):
