@@ -138,3 +138,13 @@ def test_deterministic_and_stable_under_repetition():
     text = "China's Commerce Ministry To Trump: Rare Earth Export Curbs Are Not Bans"
     first = classify(text)
     assert all(classify(text) == first for _ in range(3))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("China pledges to crack down on illicit exports of rare earths, urges US to lift more trade controls",
+     "enforcement"),
+    ("中方将严厉打击战略矿产走私出口", "enforcement"),
+    ("China lifts export controls on gallium and germanium shipments to the US", "export_control"),
+])
+def test_a_crackdown_on_illicit_exports_is_enforcement_even_beside_other_controls(text, expected):
+    assert classify(text, "", load_lexicon()).label == expected

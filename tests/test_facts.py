@@ -275,3 +275,22 @@ def test_dates():
 def test_empty_and_plain_text():
     assert facts("") == {}
     assert facts("Nothing to see here") == {}
+
+
+def test_an_element_inside_a_company_name_is_not_an_element():
+    facts = extract_facts("中国稀土集团有限公司、中国北方稀土(集团)高科技股份有限公司、厦门钨业股份有限公司：现将2023年第一批稀土开采、"
+                          "冶炼分离总量控制指标下达给你们。")
+    assert "W" not in (facts.get("elements") or [])
+    assert "厦门钨业" in facts["parties"]
+    assert extract_facts("第一批钨精矿开采总量控制指标63000吨")["elements"] == ["W"]
+
+
+def test_samarium_cobalt_alloy_is_not_cobalt():
+    assert extract_facts("(一)1C902.a 金属钐、钐钴合金及相关制品")["elements"] == ["Sm"]
+    assert extract_facts("Cobalt prices climbed after Congo extended its export ban")["elements"] == ["Co"]
+
+
+def test_a_company_pattern_snaps_to_the_known_name_at_its_end():
+    facts = extract_facts("About MP Materials MP Materials Corp. (NYSE: MP) is America's only fully integrated "
+                          "rare earth producer.")
+    assert facts["parties"] == ["MP Materials"]

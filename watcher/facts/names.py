@@ -75,11 +75,12 @@ def names_from_hits(text: str, hits: list[Hit], first_group: int = 0) -> Names:
     ("Export-Import Bank of the United States" is not also "United States")."""
     _, owners_of_group, owners = name_groups()
     spans: list[tuple[int, int, str, str]] = []
-    symbols: dict[str, int] = {}
+    element_hits: list[tuple[int, int, str]] = []
     for hit in hits:
         name, kind = owners_of_group[hit.group - first_group]
         if kind == "element":
-            symbols[name] = min(hit.start, symbols.get(name, hit.start))
+            if not _excepted(text, hit.start, hit.end, name):
+                element_hits.append((hit.start, hit.end, name))
             continue
         if len(hit.term) <= 5 and hit.term.isupper() and _ALNUM.sub("", text[hit.start : hit.end]) != \
                 _ALNUM.sub("", hit.term):
@@ -93,17 +94,49 @@ def names_from_hits(text: str, hits: list[Hit], first_group: int = 0) -> Names:
         for kind, rx in _PATTERNS:
             for match in rx.finditer(text):
                 name = _LEADING.sub("", match.group(1)).rstrip(".")
+                start = match.start(1)
                 known = owners.get(name.lower())
-                spans.append((match.start(1), match.end(1), known[0] if known else name, known[1] if known else kind))
+                if known is None:  # "About MP Materials MP Materials Corp": snap to the known name at the end
+                    words = name.split()
+                    for cut in range(1, len(words)):
+                        tail = " ".join(words[cut:])
+                        if tail.lower() in owners:
+                            start, name, known = start + name.index(tail, len(" ".join(words[:cut]))), tail, owners[
+                                tail.lower()]
+                            break
+                spans.append((start, match.end(1), known[0] if known else name, known[1] if known else kind))
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     parties: dict[str, str] = {}
+    kept: list[tuple[int, int]] = []
     last_end = -1
     for start, end, name, kind in spans:
         if start < last_end:
             continue
         last_end = end
+        kept.append((start, end))
         parties.setdefault(name, kind)
+    symbols: dict[str, int] = {}
+    for start, end, symbol in element_hits:  # 厦门钨业 names a company, not tungsten
+        if not any(left <= start and end <= right for left, right in kept):
+            symbols[symbol] = min(start, symbols.get(symbol, start))
     return list(parties.items()), sorted(symbols, key=symbols.__getitem__)
+
+
+@lru_cache(maxsize=1)
+def _exceptions() -> dict[str, tuple[str, ...]]:
+    return {symbol: tuple(entry.get("except", ())) for symbol, entry in data_file("elements.toml")["element"].items()}
+
+
+def _excepted(text: str, start: int, end: int, symbol: str) -> bool:
+    """Whether the element's name here is part of a phrase listed as an exception (钐钴 = samarium-cobalt alloy)."""
+    for phrase in _exceptions().get(symbol, ()):
+        low = text.lower()
+        at = low.find(phrase.lower(), max(0, start - len(phrase)))
+        while 0 <= at <= start:
+            if at + len(phrase) >= end:
+                return True
+            at = low.find(phrase.lower(), at + 1)
+    return False
 
 
 def merge_names(parts: list[Names]) -> Names:
