@@ -278,8 +278,8 @@ def test_empty_and_plain_text():
 
 
 def test_an_element_inside_a_company_name_is_not_an_element():
-    facts = extract_facts("中国稀土集团有限公司、中国北方稀土(集团)高科技股份有限公司、厦门钨业股份有限公司：现将2023年第一批稀土开采、"
-                          "冶炼分离总量控制指标下达给你们。")
+    facts = extract_facts("中国稀土集团有限公司、中国北方稀土(集团)高科技股份有限公司、厦门钨业股份有限公司："
+                          "现将2023年第一批稀土开采、冶炼分离总量控制指标下达给你们。")
     assert "W" not in (facts.get("elements") or [])
     assert "厦门钨业" in facts["parties"]
     assert extract_facts("第一批钨精矿开采总量控制指标63000吨")["elements"] == ["W"]
