@@ -23,7 +23,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from watcher.errors import ExtractError, FetchError
 from watcher.kinds._common import absolute, parse_html, selector, text_of
@@ -136,7 +136,7 @@ def followed_link(html: str, base: str, css: str) -> str | None:
         root = parse_html(html)
     except ExtractError:
         return None
-    for element in _link_selector(css)(root):
+    for element in selector(css)(root):
         anchor = element if element.tag == "a" else next(element.iterancestors("a"), None)
         if anchor is None:
             anchor = next(element.iter("a"), None)
@@ -144,29 +144,6 @@ def followed_link(html: str, base: str, css: str) -> str | None:
         if target:
             return target
     return None
-
-
-def _link_selector(css: str) -> Any:
-    """`css` compiled to plain XPath 1.0, cached per thread.
-
-    Not `kinds._common.selector`: lxml's own translation of `:contains()` calls an
-    XPath extension function, and lxml 6.1 resolves that function's name from the
-    first document the compiled selector saw; on the next document it fails
-    ("XPath function ... not found" or a UnicodeDecodeError). cssselect's HTML
-    translator writes `:contains()` as XPath `contains()` (case-sensitive), so a
-    follow selector such as `tr:has(td:nth-child(4):contains('EX-99.1')) a` works
-    on every page.
-    """
-    cache = getattr(_local, "links", None)
-    if cache is None:
-        cache = _local.links = {}
-    compiled = cache.get(css)
-    if compiled is None:
-        from cssselect import HTMLTranslator
-        from lxml import etree
-
-        compiled = cache[css] = etree.XPath(HTMLTranslator().css_to_xpath(css))
-    return compiled
 
 
 def next_hop(html: str, base: str, css: str | None = None) -> str | None:

@@ -74,26 +74,32 @@ def parse_html(text: str) -> Any:
 
 
 def selector(css: str) -> Any:
-    """A compiled CSS selector, cached per thread (lxml XPath objects are not shared across threads)."""
+    """A CSS selector compiled to plain XPath 1.0, cached per thread (lxml XPath objects are not shared).
+
+    Not lxml's CSSSelector: its `:contains()` calls an XPath extension function that
+    lxml 6.1 fails to find on every other document it is used on. cssselect's HTML
+    translator writes `:contains()` as XPath `contains()` (case-sensitive) instead.
+    """
     cache = getattr(_local, "selectors", None)
     if cache is None:
         cache = _local.selectors = {}
     compiled = cache.get(css)
     if compiled is None:
-        from lxml.cssselect import CSSSelector
+        from cssselect import HTMLTranslator
+        from lxml import etree
 
-        compiled = cache[css] = CSSSelector(css, translator="html")
+        compiled = cache[css] = etree.XPath(HTMLTranslator().css_to_xpath(css))
     return compiled
 
 
 def valid_css(css: str) -> str:
     """Validate a CSS selector at configuration time, so a typo is a config error, not a broken source."""
-    from cssselect import SelectorError
-    from lxml.cssselect import CSSSelector
+    from cssselect import HTMLTranslator, SelectorError
+    from lxml import etree
 
     try:
-        CSSSelector(css, translator="html")
-    except (SelectorError, SyntaxError, ValueError) as error:
+        etree.XPath(HTMLTranslator().css_to_xpath(css))
+    except (SelectorError, SyntaxError, ValueError, etree.XPathError) as error:
         raise ValueError(f"invalid CSS selector {css!r}: {error}") from None
     return css
 
