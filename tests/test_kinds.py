@@ -130,7 +130,8 @@ def test_empty_body_is_an_extract_error(site):
 
 
 def test_contains_selector_works_on_every_page(site):
-    site.add("/l", "<html><body><ul><li><a href='/a'>稀土 出口管制</a></li><li><a href='/b'>其他</a></li></ul></body></html>")
+    site.add("/l", "<html><body><ul><li><a href='/a'>稀土 出口管制</a></li>"
+                   "<li><a href='/b'>其他</a></li></ul></body></html>")
     source = make_source(site.url("/l"), {"kind": "html", "item": "li:contains('稀土')"})
     fetcher = Fetcher(user_agent="t", host_interval=0)
     for _ in range(3):  # lxml's own :contains() translation failed on every second document

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
     from watcher.models import Change, Fetched
 
 log = logging.getLogger(__name__)
-_local = threading.local()
 
 DETAIL_CAP = 20_000
 _FEW_CHARS = 200  # less main text than this: the page may be a JS redirect or an iframe shell
