@@ -126,7 +126,7 @@ def test_live_sends_through_the_configured_channels(tmp_path, temp_root):
     assert cards(result.output) == {}
     sent = [json.loads(line) for line in sink.read_text("utf-8").splitlines()]
     assert len(sent) == 5 and any("135,000 t (+12.5%)" in message["title"] for message in sent)
-    assert "→ [deal · high] 8-K - Current report: sent to procurement" in result.output
+    assert "→ [deal · high] 8-K: MP Materials Announces Transformational Public-Private Partnership" in result.output
     assert (alerts / "apprise.yml").read_text().startswith("urls:")  # the user's file is left alone
 
 

@@ -20,9 +20,10 @@ from watcher.cluster import cluster_keys
 from watcher.diff import diff_items
 from watcher.errors import BrokenSourceError, ExtractError, FetchError, StateError
 from watcher.kinds import make_extractor
-from watcher.models import Analysis, Change, CheckResult, Fetched, Item, Validators
+from watcher.models import Analysis, Change, CheckResult, Fetched, Validators
 from watcher.store.checks import CheckRecord, SourceState
 from watcher.store.events import NewEvent
+from watcher.summary import readable_title, summarize
 
 if TYPE_CHECKING:
     from watcher.config import Settings, Source
@@ -113,15 +114,6 @@ def _read_items(source: Source, fetched: Fetched, state: SourceState, reshaped: 
     record.events = _events(record.changes, source, pipeline)
 
 
-def _summary(item: Item, text: str) -> str:
-    """The item's text when it says more than its title and date (a list row usually does not)."""
-    rest = text
-    for known in (item.title, item.published or ""):
-        if known:
-            rest = rest.replace(known, " ")
-    return text if len("".join(ch for ch in rest if ch.isalnum())) >= 24 else ""
-
-
 def _may_be_empty(source: Source) -> bool:
     """Feeds and API searches can legitimately be empty at first; an html list or page cannot."""
     return source.kind in ("feed", "json")
@@ -136,11 +128,12 @@ def _events(changes: list[Change], source: Source, pipeline: Pipeline) -> list[N
             continue
         analysis = pipeline.analyzer(change, source)
         item = change.item
-        summary = _summary(item, change.analysis_text)
+        title = readable_title(item.title, change.analysis_text)
+        summary = summarize(title, change.analysis_text, analysis.matched)
         event = NewEvent(
-            source=source.name, label=analysis.label, severity=analysis.severity, title=item.title, url=item.url,
-            published=item.published, summary=summary[:2000], matched=analysis.matched, facts=analysis.facts,
-            keys=cluster_keys(item.title, analysis.facts), change_index=index)
+            source=source.name, label=analysis.label, severity=analysis.severity, title=title, url=item.url,
+            published=item.published, summary=summary, matched=analysis.matched, facts=analysis.facts,
+            keys=cluster_keys(title, analysis.facts), change_index=index)
         if pipeline.router is not None:
             event.routes = pipeline.router(event, source)
         events.append(event)
