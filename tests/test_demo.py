@@ -58,9 +58,9 @@ def test_demo_plays_the_story_and_every_alert_carries_its_facts(tmp_path, temp_r
     titles = list(delivered)
     assert len(titles) == 5, titles
 
-    [quota_2023] = [title for title in titles if title.startswith("[QUOTA · high] 2023 batch 1")]
+    [quota_2023] = [title for title in titles if title.startswith("[QUOTA · high] MIIT: 2023 batch 1")]
     assert "mining quota 120,000 t" in quota_2023 and "工信部联原〔2023〕23号" in delivered[quota_2023]
-    [quota_2024] = [title for title in titles if title.startswith("[QUOTA · high] 2024 batch 1")]
+    [quota_2024] = [title for title in titles if title.startswith("[QUOTA · high] MIIT: 2024 batch 1")]
     assert "135,000 t (+12.5%)" in quota_2024
     body = delivered[quota_2024]
     assert "Mining quota: 135,000 t (+15,000 t / +12.5% vs 2023 batch 1)" in body
