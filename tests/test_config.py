@@ -165,3 +165,10 @@ def test_cli_sources_check(project):
     assert bad.exit_code == 2
     assert "error: invalid configuration" in bad.output and "key 'timeout'" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_a_bad_header_value_is_not_echoed(tmp_path):
+    found = problems(tmp_path, '[[source]]\nname = "a"\nurl = "https://x.org/"\nkind = "feed"\n'
+                               'headers = { Authorization = 123456789 }\n')
+    text = "\n".join(found)
+    assert "key 'headers.Authorization'" in text and "123456789" not in text

@@ -308,3 +308,20 @@ def test_shipped_alerts_directory_loads():
     channels, routes, _ = load_alerts(Path(__file__).parent.parent / "alerts")
     assert channels.tags() == ["digest", "ops", "procurement"]
     assert {route.mode for route in routes.route} == {"immediate", "digest"}
+
+
+def test_a_claim_from_an_earlier_life_of_the_same_pid_is_released(site, project):
+    """In a container the daemon is pid 1 after every restart: its old claims must not wait out the lease."""
+    import os as _os
+
+    from watcher.store import Store
+
+    configure(project, site)
+    start(project, site, CONTROL)
+    project.cli("check", "--no-notify")
+    store = Store.open(project.state)
+    store.db.execute("UPDATE deliveries SET status = 'sending', claimed_at = ?, claimed_by = ?",
+                     [store.now(), f"{_os.getpid()}:earlierlife"])
+    assert store.release_stale_claims(300) == 1
+    store.close()
+    assert "delivered 1" in project.cli("outbox", "send").output

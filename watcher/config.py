@@ -257,8 +257,16 @@ def _validate(model: type[BaseModel], data: Any, where: str, problems: list[str]
             message = item["msg"].removeprefix("Value error, ")
             field = fields.get(loc[0]) if loc else None
             described = f" ({field.description})" if field is not None and field.description else ""
-            problems.append(f"{where}: key {key!r}: {message}; got {item.get('input')!r}{described}")
+            problems.append(f"{where}: key {key!r}: {message}{_shown(loc, item.get('input'))}{described}")
         return None
+
+
+def _shown(loc: list[str], value: Any) -> str:
+    """The offending value, unless it may hold a secret (headers carry tokens) or is too long to help."""
+    if loc and loc[0] in ("headers", "user_agent"):
+        return ""
+    text = repr(value)
+    return f"; got {text}" if len(text) <= 80 else f"; got a {type(value).__name__}"
 
 
 def _valid_url(url: Any) -> bool:

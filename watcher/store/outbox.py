@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -22,12 +23,19 @@ def _shift(stamp: str, seconds: float) -> str:
     return (datetime.strptime(stamp, _STAMP) + timedelta(seconds=seconds)).strftime(_STAMP)
 
 
-def _alive(pid: int | None) -> bool:
-    """Whether a process with this pid runs on this host (claims are only ever made on the state's host)."""
-    if not pid:
+# Who claims: the pid, plus a token for this process's life. In a container the daemon is pid 1 after
+# every restart; the token tells this life's claims from those of the life before the crash.
+CLAIMER = f"{os.getpid()}:{secrets.token_hex(6)}"
+
+
+def _alive(claimer: object) -> bool:
+    """Whether the process that made a claim still runs (claims are only ever made on the state's host)."""
+    pid_text = str(claimer or "").partition(":")[0]
+    if not pid_text.isdigit():
         return False
+    pid = int(pid_text)
     if pid == os.getpid():
-        return True
+        return str(claimer) == CLAIMER
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -49,7 +57,7 @@ class OutboxRecords:
         cutoff = _shift(self.now(), -older_than)
         with self.transaction() as db:
             claims = db.execute("SELECT id, claimed_by, claimed_at FROM deliveries WHERE status = 'sending'").fetchall()
-            stale = [row_id for row_id, pid, at in claims if at is None or at <= cutoff or not _alive(pid)]
+            stale = [row_id for row_id, claimer, at in claims if at is None or at <= cutoff or not _alive(claimer)]
             db.conn.executemany("UPDATE deliveries SET status = 'pending', claimed_at = NULL, claimed_by = NULL "
                                 "WHERE id = ? AND status = 'sending'", [(row_id,) for row_id in stale])
         return len(stale)
@@ -67,7 +75,7 @@ class OutboxRecords:
                 f"AND id NOT IN ({','.join('?' * len(skip))}) ORDER BY next_attempt_at, id LIMIT ?",
                 [now, 1 if digests_now else 0, *skip, limit]))
             db.conn.executemany("UPDATE deliveries SET status = 'sending', claimed_at = ?, claimed_by = ? WHERE id = ?",
-                                [(now, os.getpid(), row["id"]) for row in rows])
+                                [(now, CLAIMER, row["id"]) for row in rows])
         for row in rows:
             row["done_targets"] = json.loads(row["done_targets"] or "[]")
         return rows

@@ -161,5 +161,5 @@ def delivery_claims(db: Database) -> None:
 
 @migrations(name="0003_claim_owner")
 def claim_owner(db: Database) -> None:
-    """The pid of the sender that claimed a delivery: a claim whose process died is released at once."""
+    """Who claimed a delivery ("pid:token"): a claim whose process died is released at once."""
     db.execute("ALTER TABLE deliveries ADD COLUMN claimed_by INTEGER")
