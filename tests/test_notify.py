@@ -209,9 +209,13 @@ def test_page_text_cannot_inject_mentions_or_markup(site, project, smtp):
     configure(project, site, smtp)
     evil = ("MP Materials signs $500 million offtake deal <@U123> <!channel> @here <script>alert(1)</script> "
             "**urgent** [click](http://evil.example)")
-    start(project, site, evil)
+    page = start(project, site, BASE)
+    row = (f'<li><a href="/n/evil.html">{html.escape(evil)}</a> <span>2025-10-09</span>'
+           f"<p>{html.escape('The $500 million offtake deal covers NdPr oxide. ' + evil)}</p></li>")
+    page.set_body(listing(BASE).replace("<ul class='list'>", "<ul class='list'>" + row).encode())
     project.cli("check")
     (hook,) = site.received("/hook")
+    assert "NdPr oxide" in hook["message"]  # the description reached the body as a summary
     slack = NotifySlack._commonmark_to_slack(hook["message"])
     assert "<@U123>" not in slack and "<!channel>" not in slack and "&lt;@U123&gt;" in slack
     assert "<http://evil.example|click>" not in slack and "<script>" not in slack

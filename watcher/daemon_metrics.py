@@ -109,9 +109,9 @@ class _StoreCollector(Collector):
         depth = GaugeMetricFamily("watcher_outbox_depth", "Deliveries waiting to be sent (pending).")
         depth.add_metric([], counts.get("pending", 0))
         yield depth
-        rows = GaugeMetricFamily("watcher_outbox_rows", "Outbox rows by status (pending, sent, digested, dead).",
+        rows = GaugeMetricFamily("watcher_outbox_rows", "Outbox rows by status (pending, sending, sent, dead).",
                                  labels=["status"])
-        for status in sorted({"pending", "sent", "digested", "dead", *counts}):
+        for status in sorted({"pending", "sending", "sent", "dead", *counts}):
             rows.add_metric([status], counts.get(status, 0))
         yield rows
         running = GaugeMetricFamily("watcher_checks_running", "Checks in progress right now.")

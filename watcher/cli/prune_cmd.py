@@ -15,7 +15,7 @@ from watcher.cli.context import AppContext
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
 @click.pass_obj
 def prune(app: AppContext, older_than: str | None, dry_run: bool) -> None:
-    """Delete check-log rows and delivered outbox rows (sent or digested, with their attempts) older than a
+    """Delete check-log rows and delivered outbox rows (sent, alone or in a digest, with their attempts) older than a
     duration. Events, items and changes are never deleted: they are the record of what happened.
 
     \b

@@ -46,7 +46,7 @@ def status(app: AppContext, as_json: bool) -> None:
     picture = {
         "daemon": {"running": pid is not None, "pid": pid if pid and pid > 0 else None},
         "sources": _sources(config, rows, running=pid is not None),
-        "outbox": {name: outbox.get(name, 0) for name in sorted({"pending", "dead", "sent", "digested", *outbox})},
+        "outbox": {name: outbox.get(name, 0) for name in sorted({"pending", "sending", "dead", "sent", *outbox})},
         "last_delivery": last,
         "unrouted": unrouted,
     }

@@ -116,5 +116,6 @@ def _alert_context(event: dict[str, Any], publisher: str | None, others: list[di
         "event": event, "facts": facts, "publisher": publisher, "summary": summary,
         "label_name": LABEL_NAMES.get(event["label"], event["label"].upper()),
         "headline": headline(event["label"], event["title"], facts, publisher),
+        "title_in_headline": headline(event["label"], event["title"], facts, publisher).endswith(event["title"]),
         "fact_lines": fact_lines(facts), "others": [o for o in others if o.get("source") != event.get("source")],
     }

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from watcher.store import Store
 
-_DELIVERED_SQL = "status IN ('sent', 'digested') AND COALESCE(sent_at, created_at) < ?"
+_DELIVERED_SQL = "status = 'sent' AND COALESCE(sent_at, created_at) < ?"
 
 
 class Maintenance:
