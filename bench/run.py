@@ -48,10 +48,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="server port on 127.0.0.1 (default: any free port)")
     parser.add_argument("--urlwatch-html2text", default="re", choices=["re", "pyhtml2text", "bs4"],
                         help="urlwatch html2text method (default: re, urlwatch 2.29's own default)")
-    parser.add_argument("--results", type=Path, default=BENCH / "results", help="where latest.md/json go")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="where latest.md/json go (default: bench/results; with --quick: bench/.work/quick)")
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.reps = "50", 1
+    if args.results is None:  # a smoke test must not overwrite the committed results
+        args.results = WORK / "quick" if args.quick else BENCH / "results"
     args.size_list = [int(size) for size in args.sizes.split(",") if size.strip()]
     args.names = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = set(args.names) - {"watcher", "urlwatch", "reference"}
