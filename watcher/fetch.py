@@ -89,6 +89,12 @@ class Fetcher:
     def _new_session(self, retries: int) -> requests.Session:
         session = requests.Session()
         session.max_redirects = MAX_REDIRECTS
+        # requests re-reads proxy, CA-bundle and netrc settings from the environment on every request (about
+        # half a millisecond each): read the CA bundle once here, and let requests look only when the
+        # environment sets proxies or netrc, whose per-URL rules it must apply.
+        session.trust_env = _proxies_or_netrc()
+        if not session.trust_env:
+            session.verify = _ca_bundle() or True
         retry = _BoundedRetry(
             total=retries, connect=retries, read=retries, status=retries, redirect=False,
             backoff_factor=self.backoff_factor, backoff_max=30,
@@ -138,6 +144,7 @@ class Fetcher:
         with response:
             response_headers = {key.lower(): value for key, value in response.headers.items()}
             if response.status_code == 304:
+                _ = response.content  # an unread response would close its keep-alive connection
                 return Fetched(url=url, final_url=response.url, status=304, headers=response_headers,
                                not_modified=True, elapsed=time.monotonic() - started)
             if response.status_code >= 400:
@@ -169,6 +176,21 @@ class Fetcher:
             raise FetchError(f"connection broke while reading: {_root_cause(error)}", status=response.status_code,
                              reason="connection") from None
         return b"".join(chunks)
+
+
+def _proxies_or_netrc() -> bool:
+    """Whether the environment sets proxies (with their no_proxy rules) or a netrc file for requests to apply."""
+    import os
+    from urllib.request import getproxies
+
+    return bool(getproxies()) or "NETRC" in os.environ or os.path.exists(os.path.expanduser("~/.netrc"))
+
+
+def _ca_bundle() -> str | None:
+    """The CA bundle requests would take from the environment (REQUESTS_CA_BUNDLE, then CURL_CA_BUNDLE)."""
+    import os
+
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
 
 
 def _timed_out(error: BaseException) -> bool:
