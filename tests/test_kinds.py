@@ -137,3 +137,20 @@ def test_contains_selector_works_on_every_page(site):
     for _ in range(3):  # lxml's own :contains() translation failed on every second document
         items = make_extractor("html").extract(fetcher.fetch(source.url), source)
         assert [item.title for item in items] == ["稀土 出口管制"]
+
+
+def test_link_fast_paths_agree_with_urljoin():
+    from urllib.parse import urljoin
+
+    from watcher.kinds._common import absolute, canonical_id
+
+    bases = ["http://127.0.0.1:8765/list.html", "https://www.MOFCOM.gov.cn/zwgk/zcfb/index.html", "http://x.org"]
+    hrefs = ["/art/2025/art_1.html", "http://Www.X.org:80/a", "https://x.org:443/b/c", "https://x.org:8443/b", "/",
+             "/./x", "/a/../b", "http://x.org", "HTTP://X.ORG/A", "./t20220130_1.html", "../up.html", "?page=2"]
+    for base in bases:
+        for href in hrefs:
+            expected = urljoin(base, href)
+            assert absolute(base, href) == expected, (base, href)
+    assert canonical_id("https://Www.X.org:443/a/b.html") == canonical_id("http://www.x.org/a/b.html") == \
+        "//www.x.org/a/b.html"
+    assert canonical_id("http://x.org:8080/a?utm_source=x&id=3#top") == "//x.org:8080/a?id=3"

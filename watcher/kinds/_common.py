@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -38,10 +39,23 @@ def absolute(base: str, href: str | None) -> str:
     if not href:
         return ""
     href = href.strip()
+    # The hot path of a list page: most links are absolute or root-relative, and need no urljoin.
+    if href.startswith(("http://", "https://")) and " " not in href:
+        return href
+    if href.startswith("/") and not href.startswith("//") and "/." not in href:
+        origin = _origin(base)
+        if origin:
+            return origin + href
     if href.lower().startswith(("javascript:", "mailto:", "tel:", "#")):
         return ""
     url = urljoin(base, href)
-    return url if url.startswith(("http://", "https://")) else ""
+    return url if url[:8].lower().startswith(("http://", "https://")) else ""
+
+
+@lru_cache(maxsize=256)
+def _origin(base: str) -> str:
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def canonical_id(url: str) -> str:
@@ -50,6 +64,13 @@ def canonical_id(url: str) -> str:
     Ministries switch between http and https and add share parameters; the
     same notice must keep the same id or it would be alerted twice.
     """
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme in ("http", "https") and not any(char in rest for char in "?#@%\\"):
+        host, _, path = rest.partition("/")  # the hot path: a plain link, no query, no credentials
+        host = host.lower()
+        if host.endswith((":80", ":443")):  # default ports, as the general path below drops them
+            host = host.rsplit(":", 1)[0]
+        return f"//{host}/{path}"
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if parts.port and parts.port not in (80, 443):
