@@ -41,7 +41,8 @@ def check(app: AppContext, names: tuple[str, ...], workers: int, as_json: bool, 
     config = app.config()
     sources = _select(config, names)
     store = app.store()
-    pipeline = build_pipeline(config, store, alerts_dir=app.alerts_dir)  # routed into the outbox either way
+    # Alerts are routed into the outbox either way; without delivery, channels and templates are not needed.
+    pipeline = build_pipeline(config, store, alerts_dir=app.alerts_dir, validate_alerts=not no_notify)
     show_progress = progress if progress is not None else (sys.stderr.isatty() and len(sources) >= 5 and not as_json)
     results: list[CheckResult] = []
     with click.progressbar(length=len(sources), label="checking", file=sys.stderr,

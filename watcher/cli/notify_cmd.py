@@ -23,7 +23,7 @@ def notify_test(app: AppContext, tags: tuple[str, ...]) -> None:
         watcher notify-test --tag procurement
     """
     from watcher.notify import load_alerts
-    from watcher.notify.render import Message
+    from watcher.notify.message import Message
     from watcher.notify.sender import Notifier
 
     channels, _, _ = load_alerts(app.alerts_dir)

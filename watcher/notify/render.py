@@ -8,7 +8,6 @@ broken template is a configuration error at load time, not a lost alert later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -19,18 +18,12 @@ from jinja2.sandbox import SandboxedEnvironment
 from watcher.errors import ConfigError
 from watcher.notify import escape
 from watcher.notify.factsview import LABEL_NAMES, fact_lines, headline
+from watcher.notify.message import Message
 
 TEMPLATES = ("alert.title.j2", "alert.md.j2", "digest.title.j2", "digest.md.j2", "health.title.j2", "health.md.j2")
 LABEL_ORDER = ("quota", "export_control", "enforcement", "deal", "market", "irrelevant")
 SUMMARY_LIMIT = 600
 BODY_LIMIT = 3500  # Apprise's overflow handling cuts further where a channel needs it
-
-
-@dataclass(frozen=True)
-class Message:
-    title: str
-    body: str
-    notify_type: str = "info"
 
 
 def _link(url: object, text: object = "link") -> escape.Trusted:

@@ -15,15 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import apprise
-from apprise import NotifyFormat
-
-from watcher.notify.render import Message, Renderer
+from watcher.notify.message import Message
 from watcher.notify.routes import Routes
 from watcher.store.events import NewEvent
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from watcher.notify.channels import Channels, Target
+    from watcher.notify.render import Renderer
     from watcher.store import Store
 
 log = logging.getLogger(__name__)
@@ -55,18 +55,46 @@ class DrainReport:
 
 
 class Notifier:
-    """Sends what the outbox holds; safe to call from several threads (one drain at a time)."""
+    """Sends what the outbox holds; safe to call from several threads (one drain at a time).
 
-    def __init__(self, store: Store, channels: Channels, routes: Routes, renderer: Renderer,
+    Apprise, the channels and the templates are loaded on first use (or by `validate()`), so a
+    check with nothing to deliver never pays for them.
+    """
+
+    def __init__(self, store: Store, routes: Routes, alerts_dir: Path | None,
                  publishers: dict[str, str | None] | None = None,
                  random_fraction: Callable[[], float] = random.random) -> None:
         self.store = store
-        self.channels = channels
         self.routes = routes
-        self.renderer = renderer
+        self.alerts_dir = alerts_dir
         self.publishers = publishers or {}
         self._random = random_fraction
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
+        self._channels: Channels | None = None
+        self._renderer: Renderer | None = None
+
+    @property
+    def channels(self) -> Channels:
+        with self._load_lock:
+            if self._channels is None:
+                from watcher.notify.channels import load_channels
+
+                self._channels = load_channels(self.alerts_dir)
+            return self._channels
+
+    @property
+    def renderer(self) -> Renderer:
+        with self._load_lock:
+            if self._renderer is None:
+                from watcher.notify.render import Renderer
+
+                self._renderer = Renderer(self.alerts_dir)
+            return self._renderer
+
+    def validate(self) -> None:
+        """Load the channels and templates now, so a mistake in alerts/ is a configuration error at start."""
+        _ = self.channels, self.renderer
 
     def drain(self, digests_now: bool = False) -> DrainReport:
         """Send every due delivery once; `digests_now` also sends digests before their time."""
@@ -185,6 +213,9 @@ class Notifier:
 
     @staticmethod
     def send_to(target: Target, message: Message) -> tuple[bool, str | None]:
+        import apprise
+        from apprise import NotifyFormat
+
         single = apprise.Apprise()
         single.add(target.service)
         result = single.notify(body=message.body, title=message.title, notify_type=message.notify_type,
