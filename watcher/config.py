@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import tomllib
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -120,7 +121,7 @@ class Source(Common):
     def host(self) -> str:
         return urlsplit(self.url).hostname or ""
 
-    @property
+    @cached_property
     def config_hash(self) -> str:
         """Changes when what the source extracts changes, so the next check re-baselines quietly."""
         shape = {"url": self.url, "kind": self.kind, "options": self.options.model_dump(mode="json")}

@@ -106,20 +106,28 @@ def selector(css: str) -> Any:
         cache = _local.selectors = {}
     compiled = cache.get(css)
     if compiled is None:
-        from cssselect import HTMLTranslator
         from lxml import etree
 
-        compiled = cache[css] = etree.XPath(HTMLTranslator().css_to_xpath(css))
+        compiled = cache[css] = etree.XPath(_xpath(css))
     return compiled
 
 
+@lru_cache(maxsize=1024)
+def _xpath(css: str) -> str:
+    """CSS translated to XPath once per process (a thousand sources often share one selector)."""
+    from cssselect import HTMLTranslator
+
+    return HTMLTranslator().css_to_xpath(css)
+
+
+@lru_cache(maxsize=1024)
 def valid_css(css: str) -> str:
     """Validate a CSS selector at configuration time, so a typo is a config error, not a broken source."""
-    from cssselect import HTMLTranslator, SelectorError
+    from cssselect import SelectorError
     from lxml import etree
 
     try:
-        etree.XPath(HTMLTranslator().css_to_xpath(css))
+        etree.XPath(_xpath(css))
     except (SelectorError, SyntaxError, ValueError, etree.XPathError) as error:
         raise ValueError(f"invalid CSS selector {css!r}: {error}") from None
     return css
