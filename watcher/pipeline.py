@@ -9,6 +9,8 @@ CheckResult with an error, recorded in the state.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -47,6 +49,10 @@ class Pipeline:
     analyzer: Analyzer | None = None
     router: Router | None = None
     enricher: Enricher | None = None
+    # Fetching waits on the network, parsing holds the GIL: any number of workers may fetch, but only
+    # about one per core parses at a time, which spares the switching and the memory of idle trees.
+    parse_slots: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(max(2, os.cpu_count() or 2)))
     deliver: Callable[[], str | None] | None = None  # drains the outbox; returns a short report
     notifier: Any = None  # watcher.notify.Notifier when alerts are delivered
     on_result: list[Callable[[CheckResult], None]] = field(default_factory=list)
@@ -92,7 +98,8 @@ def check_source(source: Source, pipeline: Pipeline) -> CheckResult:
 def _read_items(source: Source, fetched: Fetched, state: SourceState, reshaped: bool, record: CheckRecord,
                 pipeline: Pipeline) -> None:
     extractor = make_extractor(source.kind)
-    items = extractor.extract(fetched, source)
+    with pipeline.parse_slots:
+        items = extractor.extract(fetched, source)
     if not items and (state.item_count > 0 or not _may_be_empty(source)):
         before = f"it matched {state.item_count} before" if state.item_count else "on the first check"
         raise BrokenSourceError(f"no items found ({before}): the page changed shape or the selector is wrong; "
