@@ -79,3 +79,20 @@ def test_quota_deltas_fall_back_to_the_previous_batch_and_take_the_latest_record
     assert deltas == {"mining_tonnes": {"previous": 110000, "against": "2025 batch 1", "change": -11000, "pct": -10.0}}
     assert compute_quota_deltas({"year": 2025, "batch": 1, "mining_tonnes": 1}, []) == {}
     assert compute_quota_deltas({"mining_tonnes": 1}, history) == {}
+
+
+def test_quota_history_reads_only_the_years_a_delta_compares_with(tmp_path):
+    from watcher.store import Store
+    from watcher.store.events import NewEvent
+
+    store = Store.open(tmp_path)
+    with store.transaction():
+        store._write_events([NewEvent(source="miit", label="quota", severity="high", title=f"{year} batch 1",
+                                      facts={"year": year, "batch": 1, "mining_tonnes": 100_000 + year},
+                                      keys=[f"k{year}"]) for year in range(2015, 2026)], [], store.now())
+    assert sorted(record["year"] for record in store.quota_history((2023, 2024))) == [2023, 2024]
+    assert len(store.quota_history()) == 11
+    plan = store.db.execute("EXPLAIN QUERY PLAN SELECT facts FROM events INDEXED BY events_quota_year "
+                            "WHERE label = 'quota' AND json_extract(facts, '$.year') IN (2023, 2024)").fetchall()
+    assert "events_quota_year" in plan[0][-1]
+    store.close()

@@ -46,7 +46,8 @@ def make_analyzer(config: Config, store: Store, eager: bool = False) -> Analyzer
         analysis = analyze(item.title, "" if text == item.title else text, official=source.official,
                            published=item.published, severity_override=source.severity, lexicon=lexicon())
         if analysis.label == "quota" and analysis.facts.get("year"):
-            deltas = compute_quota_deltas(analysis.facts, store.quota_history())
+            year = analysis.facts["year"]
+            deltas = compute_quota_deltas(analysis.facts, store.quota_history((year - 1, year)))
             if deltas:
                 analysis.facts["deltas"] = deltas
         return analysis

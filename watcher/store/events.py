@@ -99,12 +99,22 @@ class EventRecords:
                 [event_id]))
         return event
 
-    def quota_history(self: Store) -> list[dict[str, Any]]:
-        """Facts of every earlier quota event that carried a year, for quota deltas."""
+    def quota_history(self: Store, years: tuple[int, ...] | None = None) -> list[dict[str, Any]]:
+        """Facts of earlier quota events that carried a year (only `years` when given), for quota deltas.
+
+        A delta compares with the same batch a year earlier or the previous batch of the same year, so
+        callers pass (year - 1, year) and read a handful of rows, not every quota event ever stored.
+        """
+        table, where = "events", "label = 'quota' AND json_extract(facts, '$.year') IS NOT NULL"
+        params: list[Any] = []
+        if years:  # the planner, without statistics, would take the label index and decode every quota event
+            table = "events INDEXED BY events_quota_year"
+            where = f"label = 'quota' AND json_extract(facts, '$.year') IN ({','.join('?' * len(years))})"
+            params = list(years)
         with self.lock:
             rows = self.db.execute(
-                "SELECT facts, published, first_seen FROM events WHERE label = 'quota' "
-                "AND json_extract(facts, '$.year') IS NOT NULL ORDER BY first_seen").fetchall()
+                f"SELECT facts, published, first_seen FROM {table} WHERE {where} ORDER BY first_seen",
+                params).fetchall()
         history = []
         for facts, published, first_seen in rows:
             record = json.loads(facts)

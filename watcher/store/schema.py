@@ -163,3 +163,9 @@ def delivery_claims(db: Database) -> None:
 def claim_owner(db: Database) -> None:
     """Who claimed a delivery ("pid:token"): a claim whose process died is released at once."""
     db.execute("ALTER TABLE deliveries ADD COLUMN claimed_by INTEGER")
+
+
+@migrations(name="0004_quota_year_index")
+def quota_year_index(db: Database) -> None:
+    """Quota deltas look up earlier quota figures by year; without this index that is a scan of every event."""
+    db.execute("CREATE INDEX events_quota_year ON events (json_extract(facts, '$.year')) WHERE label = 'quota'")
