@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from watcher.textwidth import shorten, width
+
 _SENTENCE = re.compile(r"[^。；;!?！？\n]+(?:[。；;!?！？]|\.(?=\s|$)|$)", re.MULTILINE)
 _FIGURE = re.compile(r"\d[\d,.]*\s*(?:万?吨|亿|万|t\b|tonnes?|tons?|million|billion|bn|m\b)|[$€£¥]\s?\d|"
                      r"(?:US|A|C|HK)\$\s?\d", re.IGNORECASE)
@@ -50,14 +52,14 @@ def summarize(title: str, text: str, matched: list[str], limit: int = 280) -> st
     for score, index, sentence in best:
         if score < floor:
             break
-        size = _width(sentence)
+        size = width(sentence)
         if used and used + size > limit:
             continue
         chosen.append((index, sentence))
         used += size + 1
         if used >= limit:
             break
-    return _cut(" ".join(sentence for _, sentence in sorted(chosen)), limit)
+    return shorten(" ".join(sentence for _, sentence in sorted(chosen)), limit)
 
 
 def readable_title(title: str, text: str) -> str:
@@ -76,19 +78,3 @@ def _key(text: str) -> str:
     """Letters and digits only, without dates: "…关于下达2023年第一批… [2023-03-24]" is still the title."""
     folded = _DATE.sub("", unicodedata.normalize("NFKC", text or "").lower())
     return "".join(char for char in folded if char.isalnum())
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
-
-
-def _cut(text: str, limit: int) -> str:
-    if _width(text) <= limit:
-        return text
-    out, used = [], 0
-    for char in text:
-        used += _width(char)
-        if used > limit - 1:
-            break
-        out.append(char)
-    return "".join(out).rstrip() + "…"

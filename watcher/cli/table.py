@@ -2,26 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
-
-def width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
-
-
-def shorten(text: str, limit: int) -> str:
-    if width(text) <= limit:
-        return text
-    out, used = [], 0
-    for char in text:
-        step = width(char)
-        if used + step > limit - 1:
-            break
-        out.append(char)
-        used += step
-    return "".join(out) + "…"
+from watcher.textwidth import shorten, width
 
 
 def render(headers: Sequence[str], rows: Sequence[Sequence[object]], limits: dict[int, int] | None = None) -> str:

@@ -15,12 +15,13 @@ import inspect
 import re
 import shutil
 import time
-import unicodedata
 from typing import Any
 
 import click
 from apprise import NotifyFormat
 from apprise.decorators import notify
+
+from watcher.textwidth import char_width, width
 
 _BAR = {"warning": "yellow", "failure": "red", "success": "green", "info": "blue"}
 _LINK = re.compile(r"<((?:https?|mailto)://[^|>\s]+)(?:\|([^>]*))?>")
@@ -60,7 +61,7 @@ def _terminal_text(mrkdwn: str) -> str:
 
 
 def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in click.unstyle(text))
+    return width(click.unstyle(text))
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -88,7 +89,7 @@ def _wrap(text: str, width: int) -> list[str]:
 def _fit(token: str, width: int) -> int:
     used = 0
     for index, char in enumerate(token):
-        used += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        used += char_width(char)
         if used > width:
             return max(index, 1)
     return len(token)
