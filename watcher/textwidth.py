@@ -15,6 +15,8 @@ def char_width(char: str) -> int:
 
 def width(text: str) -> int:
     """Columns `text` takes."""
+    if text.isascii():  # most cells of a table: no need to look at each character
+        return len(text)
     return sum(char_width(char) for char in text)
 
 

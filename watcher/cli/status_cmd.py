@@ -140,4 +140,4 @@ def _ago(seconds: float) -> str:
 
 
 def _parse(stamp: str) -> datetime:
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromisoformat(stamp.removesuffix("Z"))  # stored as 2026-11-29T19:46:09Z; strptime is 10x slower
