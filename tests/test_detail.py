@@ -156,12 +156,13 @@ def test_detail_fetches_respect_the_per_host_spacing(site, env):
     site.add("/list", rows(*entries))
     for n in (1, 2, 3):
         site.add(f"/art/{n}.html", f'<html><body><div class="art-con"><p>第{n}号正文</p></div></body></html>')
-    env.configure(host_interval=0.3, baseline=False)
+    env.configure(host_interval=0.5, baseline=False)
     assert env.check().status == "ok"
     times = sorted(request["time"] for request in site.requests)
     assert len(times) == 4  # the list and three detail pages
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-    assert min(gaps) >= 0.25, gaps
+    # slots are 0.5 s apart; a loaded machine may send one a little late (without spacing: a few ms)
+    assert min(gaps) >= 0.35, gaps
 
 
 def test_js_redirect_is_followed_once(site, env, caplog):
