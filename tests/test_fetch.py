@@ -134,8 +134,9 @@ def test_host_gate_gives_up_past_the_deadline():
 
 def test_host_spacing_against_a_real_server(site):
     site.add("/p", "x")
-    fetcher = Fetcher(user_agent="t", host_interval=0.3)
+    fetcher = Fetcher(user_agent="t", host_interval=0.5)
     for _ in range(3):
         fetcher.fetch(site.url("/p"))
     times = [hit["time"] for hit in site.hits("/p")]
-    assert times[1] - times[0] >= 0.25 and times[2] - times[1] >= 0.25
+    # slots are 0.5 s apart; a loaded machine may send one a little late (without spacing: a few ms)
+    assert times[1] - times[0] >= 0.35 and times[2] - times[1] >= 0.35
