@@ -49,6 +49,7 @@ class Site:
         self.pages: dict[str, Page] = {}
         self.requests: list[dict] = []
         self.posts: list[dict] = []  # webhook deliveries this site answered with a 2xx
+        self.abandoned: list[dict] = []  # deliveries whose sender vanished before the answer
         self.lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"site": self})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -83,6 +84,17 @@ class Site:
         """JSON bodies POSTed to `path` and acknowledged with a 2xx (what a receiver really accepted)."""
         with self.lock:
             return [post["json"] for post in self.posts if post["path"] == path]
+
+    def posted(self, path: str) -> list[dict]:
+        """JSON bodies of every POST that reached `path`, answered or not."""
+        with self.lock:
+            return [request["json"] for request in self.requests
+                    if request.get("method") == "POST" and request["path"].split("?", 1)[0] == path]
+
+    def dropped(self, path: str) -> list[dict]:
+        """JSON bodies POSTed to `path` whose sender was gone before the answer (a killed process)."""
+        with self.lock:
+            return [post["json"] for post in self.abandoned if post["path"] == path]
 
     def hits(self, path: str) -> list[dict]:
         with self.lock:
@@ -130,29 +142,33 @@ class _Handler(BaseHTTPRequestHandler):
         """A webhook receiver: scripted statuses first, then the page's status (200 by default)."""
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        page = self.site.pages.get(self.path.split("?", 1)[0]) or Page()
+        path = self.path.split("?", 1)[0]
+        try:
+            payload = json.loads(raw or b"null")
+        except ValueError:
+            payload = raw.decode("utf-8", "replace")
+        page = self.site.pages.get(path) or Page()
         with self.site.lock:
             self.site.requests.append({"path": self.path, "headers": dict(self.headers), "time": time.time(),
-                                       "method": "POST"})
+                                       "method": "POST", "json": payload})
             status = page.script.pop(0) if page.script else page.status
-        if page.delay:
-            time.sleep(page.delay)
-            if self._peer_closed():
+        deadline = time.monotonic() + page.delay
+        while time.monotonic() < deadline:  # hold the answer, watching for the sender to go away
+            if self._peer_closed(wait=0.05):
+                with self.site.lock:
+                    self.site.abandoned.append({"path": path, "json": payload})
+                self.close_connection = True
                 return  # the sender died while we waited: nothing is acknowledged
         try:
             self._send(status, b'{"ok": true}' if status < 300 else b"failure", "application/json")
         except (BrokenPipeError, ConnectionResetError):
             return  # the sender is gone: nothing was acknowledged
         if status < 300:
-            try:
-                payload = json.loads(raw or b"null")
-            except ValueError:
-                payload = raw.decode("utf-8", "replace")
             with self.site.lock:
-                self.site.posts.append({"path": self.path.split("?", 1)[0], "json": payload})
+                self.site.posts.append({"path": path, "json": payload})
 
-    def _peer_closed(self) -> bool:
-        readable, _, _ = select.select([self.connection], [], [], 0)
+    def _peer_closed(self, wait: float = 0.0) -> bool:
+        readable, _, _ = select.select([self.connection], [], [], wait)
         if not readable:
             return False
         try:
@@ -186,3 +202,10 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client stopped reading at its size cap, as it should
         self.close_connection = True
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 with nothing listening (for unreachable hosts and servers started by tests)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

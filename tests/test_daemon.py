@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import select
 import signal
 import socket
 import subprocess
@@ -23,11 +22,11 @@ import urllib.request
 import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from conftest import Project, source_entry
+from loopback import Site, free_port
 
 from watcher.config import parse_config
 from watcher.daemon_http import HealthServer, parse_address
@@ -184,63 +183,46 @@ def test_systemd_is_silent_outside_systemd_and_pings_at_a_third_of_the_watchdog(
 
 
 class Receiver:
-    """A loopback webhook that records Apprise `json://` POSTs.
+    """The shared loopback site's `/hook`, read as the daemon tests need it.
 
-    With `delay`, it holds each request before answering, and notices when the
-    sender vanished meanwhile (a killed daemon): such a request is `aborted`,
-    not `received`, because the sender never learnt that it arrived.
+    With `delay`, the site holds each POST before answering and notices when the
+    sender vanished meanwhile (a killed daemon): such a request is `aborted`, not
+    `received`, because the sender never learnt that it arrived.
     """
 
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-        self.aborted: list[dict] = []
-        self.started: list[dict] = []
-        self.delay = 0.0
-        self.lock = threading.Lock()
-        handler = type("Handler", (_ReceiverHandler,), {"receiver": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    path = "/hook"
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        site.add(self.path)
 
     @property
     def url(self) -> str:
-        return f"json://127.0.0.1:{self.server.server_address[1]}/hook"
+        return self.site.url(self.path).replace("http://", "json://")
+
+    @property
+    def delay(self) -> float:
+        return self.site.pages[self.path].delay
+
+    @delay.setter
+    def delay(self, seconds: float) -> None:
+        self.site.pages[self.path].delay = seconds
+
+    @property
+    def started(self) -> list[dict]:
+        return self.site.posted(self.path)
+
+    @property
+    def aborted(self) -> list[dict]:
+        return self.site.dropped(self.path)
+
+    @property
+    def received(self) -> list[dict]:
+        return self.site.received(self.path)
 
     def titles(self) -> list[str]:
         """Title and body of each message received, as one string each."""
-        with self.lock:
-            return [f"{message.get('title', '')}\n{message.get('message', '')}" for message in self.received]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class _ReceiverHandler(BaseHTTPRequestHandler):
-    receiver: Receiver
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-        with self.receiver.lock:
-            self.receiver.started.append(body)
-        deadline = time.monotonic() + self.receiver.delay
-        while time.monotonic() < deadline:
-            readable, _, _ = select.select([self.connection], [], [], 0.05)
-            if readable and not self.connection.recv(1, socket.MSG_PEEK):
-                with self.receiver.lock:
-                    self.receiver.aborted.append(body)
-                self.close_connection = True
-                return
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
-        with self.receiver.lock:
-            self.receiver.received.append(body)
+        return [f"{message.get('title', '')}\n{message.get('message', '')}" for message in self.received]
 
 
 ROUTES = """
@@ -313,12 +295,6 @@ def wait_until(predicate: Callable[[], bool], timeout: float, message: str = "co
     return time.monotonic() - started
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def page(*titles: str) -> str:
     items = "".join(f'<li><a href="/n/{zlib.crc32(title.encode())}">{title}</a> <span>2026-03-01</span></li>'
                     for title in titles)
@@ -326,10 +302,8 @@ def page(*titles: str) -> str:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    yield server
-    server.close()
+def receiver(site: Site) -> Receiver:
+    return Receiver(site)
 
 
 @pytest.fixture

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
+from loopback import free_port
 
 from watcher.errors import FetchError
 from watcher.fetch import Fetcher, HostGate
@@ -67,11 +67,8 @@ def test_404_is_not_retried(site, fetcher):
 
 
 def test_unreachable_host(fetcher):
-    with socket.socket() as probe:  # a port with nothing listening
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     with pytest.raises(FetchError, match="connection refused") as caught:
-        fetcher.fetch(f"http://127.0.0.1:{port}/", retries=1)
+        fetcher.fetch(f"http://127.0.0.1:{free_port()}/", retries=1)
     assert caught.value.reason == "connection"
 
 
