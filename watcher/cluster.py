@@ -38,8 +38,6 @@ def cluster_keys(title: str, facts: dict[str, Any] | None = None) -> list[str]:
 
 
 def _simplified(text: str) -> str:
-    try:
-        from watcher.textnorm import normalize
-    except ImportError:  # the normaliser ships with the classifier; titles still cluster without it
-        return text
+    from watcher.textnorm import normalize  # loaded with the first event, not at start-up
+
     return normalize(text)
