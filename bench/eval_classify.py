@@ -58,9 +58,9 @@ _DATE = re.compile(r"((?:19|20)\d{2}-\d{2}-\d{2})")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from watcher.analyze import analyze  # noqa: E402
-from watcher.classify import classify  # noqa: E402
-from watcher.lexicon import Lexicon, load_lexicon  # noqa: E402
+from watcher.analyze.analysis import analyze  # noqa: E402
+from watcher.analyze.classify import classify  # noqa: E402
+from watcher.analyze.lexicon import Lexicon, load_lexicon  # noqa: E402
 
 
 def load_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 
-from watcher.charset import decode, normalize_charset
+from watcher.fetch.charset import decode, normalize_charset
 
 TITLE = "工业和信息化部 自然资源部关于下达2024年第一批稀土开采、冶炼分离总量控制指标的通知 朱镕基 喆"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from watcher.classify import classify
-from watcher.errors import ConfigError
-from watcher.lexicon import load_lexicon
+from watcher.analyze.classify import classify
+from watcher.analyze.lexicon import load_lexicon
+from watcher.core.errors import ConfigError
 
 CASES = [
     # quota

@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import source_entry
 
-from watcher.statelock import StateLock
+from watcher.daemon.statelock import StateLock
 from watcher.store import Store
 from watcher.store.events import NewEvent
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from watcher.config import load_config
-from watcher.errors import ConfigError
+from watcher.config.sources import load_config
+from watcher.core.errors import ConfigError
 
 VALID = """
 [settings]

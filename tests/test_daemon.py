@@ -28,12 +28,12 @@ import pytest
 from conftest import Project, source_entry
 from loopback import Site, free_port
 
-from watcher.config import parse_config
-from watcher.daemon_http import HealthServer, parse_address
-from watcher.daemon_plan import GridIntervalTrigger, diff_sources, first_run, jitter_for, spread_fraction
-from watcher.daemon_watch import ConfigWatch
-from watcher.statelock import StateLock, StateLockedError, holder
-from watcher.systemd import Systemd
+from watcher.config.sources import parse_config
+from watcher.daemon.http import HealthServer, parse_address
+from watcher.daemon.plan import GridIntervalTrigger, diff_sources, first_run, jitter_for, spread_fraction
+from watcher.daemon.statelock import StateLock, StateLockedError, holder
+from watcher.daemon.systemd import Systemd
+from watcher.daemon.watch import ConfigWatch
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 

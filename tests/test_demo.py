@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from watcher.cli import cli
+from watcher.core.errors import FetchError
+from watcher.core.models import Validators
 from watcher.demo.scenario import load_scenario
 from watcher.demo.server import DemoServer
-from watcher.errors import FetchError
-from watcher.fetch import Fetcher
-from watcher.models import Validators
+from watcher.fetch.http import Fetcher
 
 SHIPPED = Path(__file__).parent.parent / "sources.toml"
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, source_entry
 
-from watcher.charset import decode
-from watcher.config import load_config, parse_config
-from watcher.detail import DetailReader, followed_link, merge_text, next_hop
-from watcher.errors import ConfigError
-from watcher.kinds._common import parse_html
-from watcher.maintext import extract_main_text, largest_block
-from watcher.pipeline import check_source
-from watcher.runtime import build_pipeline
+from watcher.config.sources import load_config, parse_config
+from watcher.core.errors import ConfigError
+from watcher.extract.detail import DetailReader, followed_link, merge_text, next_hop
+from watcher.extract.maintext import extract_main_text, largest_block
+from watcher.extract.markup import parse_html
+from watcher.fetch.charset import decode
+from watcher.pipeline.check import check_source
+from watcher.pipeline.wiring import build_pipeline
 from watcher.store import Store
 
 DETAIL = FIXTURES / "detail"
@@ -40,7 +40,7 @@ NO18 = (MOFCOM_18, "商务部 海关总署公告2025年第18号 公布对部分�
 
 
 class Env:
-    """A state directory and a pipeline built by `watcher.runtime.build_pipeline`, as `watcher check` does."""
+    """A state directory and a pipeline built by `watcher.pipeline.wiring.build_pipeline`, as `watcher check` does."""
 
     def __init__(self, site, tmp_path: Path) -> None:
         self.site = site
@@ -141,7 +141,7 @@ def test_failing_detail_page_keeps_the_check_ok_and_the_list_item(site, env, cap
     site.add(MOFCOM_18, "server error", status=500, content_type="text/plain")
     site.add(OLD[0], b"%PDF-1.4 ...", content_type="application/pdf")
     env.configure(baseline=False)
-    with caplog.at_level(logging.INFO, logger="watcher.detail"):
+    with caplog.at_level(logging.INFO, logger="watcher.extract.detail"):
         result = env.check()
     assert result.status == "ok" and result.error is None and len(result.changes) == 2
     assert [change.item.text for change in result.changes] == [f"{NO18[1][:12]}…[{NO18[2]}]",
@@ -171,7 +171,7 @@ def test_js_redirect_is_followed_once(site, env, caplog):
                         "</head><body></body></html>")
     serve(site, "/zwgk/zcfb/art/2025/real.html", "mofcom-announcement")
     env.configure(baseline=False)
-    with caplog.at_level(logging.INFO, logger="watcher.detail"):
+    with caplog.at_level(logging.INFO, logger="watcher.extract.detail"):
         [change] = env.check().changes
     assert "2805301910" in change.item.text
     assert len(site.hits("/zwgk/zcfb/art/2025/real.html")) == 1
@@ -307,7 +307,7 @@ def test_8k_entry_reads_the_press_release_behind_its_index_page(site, env, caplo
     assert env.check().status == "baseline"  # the 8-K of 2024-11-01 only
 
     feed.set_body(edgar_feed(site))  # the 8-K of 2025-07-10 appears
-    with caplog.at_level(logging.INFO, logger="watcher.detail"):
+    with caplog.at_level(logging.INFO, logger="watcher.extract.detail"):
         result = env.check()
     [change] = result.changes
     assert change.change == "new" and change.item.title.startswith("8-K")
@@ -327,7 +327,7 @@ def test_follow_without_a_matching_link_reads_the_page_itself(site, env, caplog)
     site.add("/list", rows((MIIT_25, title, "2024-02-06")))
     serve(site, MIIT_25, "miit-quota-notice")
     env.configure(detail={"selector": "#con_con", "follow": "table.tableFile a[href]"}, baseline=False)
-    with caplog.at_level(logging.INFO, logger="watcher.detail"):
+    with caplog.at_level(logging.INFO, logger="watcher.extract.detail"):
         [change] = env.check().changes
     assert "分别为135000吨、127000吨" in change.item.text
     assert [request["path"] for request in site.requests] == ["/list", MIIT_25]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from watcher.dates import parse_date, parse_rfc822
+from watcher.core.models import Item
 from watcher.diff import StoredItem, diff_items, text_diff
-from watcher.models import Item
+from watcher.extract.dates import parse_date, parse_rfc822
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -8,8 +8,8 @@ import click
 import pytest
 
 from watcher.cli import COMMANDS, cli
-from watcher.config import Common, Settings
-from watcher.kinds import get_kind, kind_names
+from watcher.config.sources import Common, Settings
+from watcher.extract.registry import get_kind, kind_names
 
 README = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from watcher.facts import extract_facts
+from watcher.analyze.facts import extract_facts
 
 
 def facts(text: str, **kwargs) -> dict:

@@ -7,9 +7,9 @@ import time
 import pytest
 from loopback import free_port
 
-from watcher.errors import FetchError
-from watcher.fetch import Fetcher, HostGate
-from watcher.models import Validators
+from watcher.core.errors import FetchError
+from watcher.core.models import Validators
+from watcher.fetch.http import Fetcher, HostGate
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from watcher.config import parse_config
-from watcher.errors import ExtractError
-from watcher.fetch import Fetcher
-from watcher.kinds import make_extractor
+from watcher.config.sources import parse_config
+from watcher.core.errors import ExtractError
+from watcher.extract.registry import make_extractor
+from watcher.fetch.http import Fetcher
 
 CASES = sorted(p for kind in ("html", "feed", "json", "page") for p in (FIXTURES / kind).iterdir() if p.is_dir())
 
@@ -142,7 +142,7 @@ def test_contains_selector_works_on_every_page(site):
 def test_link_fast_paths_agree_with_urljoin():
     from urllib.parse import urljoin
 
-    from watcher.kinds._common import absolute, canonical_id
+    from watcher.extract.markup import absolute, canonical_id
 
     bases = ["http://127.0.0.1:8765/list.html", "https://www.MOFCOM.gov.cn/zwgk/zcfb/index.html", "http://x.org"]
     hrefs = ["/art/2025/art_1.html", "http://Www.X.org:80/a", "https://x.org:443/b/c", "https://x.org:8443/b", "/",

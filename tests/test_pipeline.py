@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from watcher.config import parse_config
-from watcher.pipeline import check_source, run_checks
-from watcher.runtime import build_pipeline
+from watcher.config.sources import parse_config
+from watcher.pipeline.check import check_source, run_checks
+from watcher.pipeline.wiring import build_pipeline
 from watcher.store import Store
 
 

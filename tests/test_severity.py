@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from watcher.analyze import analyze, compute_quota_deltas
-from watcher.errors import ConfigError
-from watcher.lexicon import load_lexicon
-from watcher.severity import severity
+from watcher.analyze.analysis import analyze, compute_quota_deltas
+from watcher.analyze.lexicon import load_lexicon
+from watcher.analyze.severity import severity
+from watcher.core.errors import ConfigError
 
 
 @pytest.mark.parametrize(("label", "official", "facts", "level"), [

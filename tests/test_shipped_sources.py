@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from watcher.config import load_config
-from watcher.fetch import Fetcher
-from watcher.kinds import make_extractor
+from watcher.config.sources import load_config
+from watcher.extract.registry import make_extractor
+from watcher.fetch.http import Fetcher
 
 SHIPPED = Path(__file__).parent.parent / "sources.toml"
 CONFIG = load_config(SHIPPED)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from watcher.summary import readable_title, summarize
+from watcher.analyze.summary import readable_title, summarize
 
 NOTICE = ("工业和信息化部 自然资源部关于下达2024年第一批稀土开采、冶炼分离... 2024-02-06\n工信部联原〔2024〕25号\n"
           "中国稀土集团有限公司、中国北方稀土(集团)高科技股份有限公司，有关省、自治区工业和信息化主管部门、自然资源主管部门：\n"

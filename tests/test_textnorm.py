@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from watcher.textnorm import normalize, normalize_pair
+from watcher.analyze.textnorm import normalize, normalize_pair
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

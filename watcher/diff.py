@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from watcher.models import Change, Item
+from watcher.core.models import Change, Item
 
 
 @dataclass(frozen=True, slots=True)

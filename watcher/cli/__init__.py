@@ -61,7 +61,7 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         """Turn WatcherErrors from any subcommand into a message and an exit code."""
-        from watcher.errors import ConfigError, WatcherError
+        from watcher.core.errors import ConfigError, WatcherError
 
         try:
             return super().invoke(ctx)
@@ -112,7 +112,7 @@ def cli(ctx: click.Context, sources_file: Path, state_dir: Path, alerts_dir: Pat
         watcher check            # one pass over sources.toml, prints new and changed items
         watcher demo             # the whole pipeline offline, on bundled snapshots
     """
-    from watcher.logs import setup_logging
+    from watcher.core.logs import setup_logging
 
     setup_logging(log_level, log_format)
     ctx.obj = AppContext(sources_file=sources_file, state_dir=state_dir, alerts_dir=alerts_dir)

@@ -10,7 +10,7 @@ import click
 
 from watcher.cli.context import AppContext
 from watcher.cli.table import render
-from watcher.models import CheckResult
+from watcher.core.models import CheckResult
 
 
 @click.command()
@@ -35,8 +35,8 @@ def check(app: AppContext, names: tuple[str, ...], workers: int, as_json: bool, 
         watcher check
         watcher check --source mofcom-announcements --json
     """
-    from watcher.pipeline import run_checks
-    from watcher.runtime import build_pipeline
+    from watcher.pipeline.check import run_checks
+    from watcher.pipeline.wiring import build_pipeline
 
     config = app.config()
     sources = _select(config, names)

@@ -38,7 +38,7 @@ def _readable(analysis: Any) -> str:
 
 
 def _jsonl(stream: IO[str], name: str, official: bool, published: str | None, lexicon: Any) -> None:
-    from watcher.analyze import analyze
+    from watcher.analyze.analysis import analyze
 
     for number, line in enumerate(stream, 1):
         if not line.strip():
@@ -79,8 +79,8 @@ def classify(text: str | None, official: bool, published: str | None, lexicon_fi
         watcher classify --lexicon my_rules.toml "Hong Kong customs seize antimony"
         watcher classify --jsonl headlines.jsonl > labelled.jsonl
     """
-    from watcher.analyze import analyze
-    from watcher.lexicon import load_lexicon
+    from watcher.analyze.analysis import analyze
+    from watcher.analyze.lexicon import load_lexicon
 
     if (text is None) == (jsonl is None):
         raise click.UsageError("give either TEXT or --jsonl FILE")

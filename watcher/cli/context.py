@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from watcher.config import Config
+    from watcher.config.sources import Config
     from watcher.store import Store
 
 
@@ -21,7 +21,7 @@ class AppContext:
     def config(self) -> Config:
         """Load and validate sources.toml once per command (raises ConfigError)."""
         if self._config is None:
-            from watcher.config import load_config
+            from watcher.config.sources import load_config
 
             self._config = load_config(self.sources_file)
         return self._config

@@ -23,7 +23,7 @@ def prune(app: AppContext, older_than: str | None, dry_run: bool) -> None:
         watcher prune --dry-run
         watcher prune --older-than 30d
     """
-    from watcher.units import parse_duration
+    from watcher.core.units import parse_duration
 
     if older_than is not None:
         try:

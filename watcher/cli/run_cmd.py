@@ -1,4 +1,4 @@
-"""`watcher run`: the daemon, thin: parse options, hand them to watcher.daemon."""
+"""`watcher run`: the daemon, thin: parse options, hand them to watcher.daemon.service."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ EXIT_STATE_IN_USE = 3
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
-    from watcher.units import parse_duration
+    from watcher.core.units import parse_duration
 
     try:
         return parse_duration(value)
@@ -20,7 +20,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
 
 
 def _address(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, int] | None:
-    from watcher.daemon_http import parse_address
+    from watcher.daemon.http import parse_address
 
     if value is None or value.strip() in ("", "off"):
         return None
@@ -51,8 +51,8 @@ def run(app: AppContext, workers: int, stop_timeout: float, http: tuple[str, int
         watcher --log-level info run
         watcher run --http 127.0.0.1:9464 --workers 16
     """
-    from watcher.daemon import Daemon, DaemonOptions
-    from watcher.statelock import StateLockedError
+    from watcher.daemon.service import Daemon, DaemonOptions
+    from watcher.daemon.statelock import StateLockedError
 
     options = DaemonOptions(sources_file=app.sources_file, state_dir=app.state_dir, alerts_dir=app.alerts_dir,
                             workers=workers, stop_timeout=stop_timeout, http=http)

@@ -56,7 +56,7 @@ def sources(ctx: click.Context, validate_only: bool, as_json: bool) -> None:
 
 
 def _interval(seconds: float) -> str:
-    from watcher.units import format_duration
+    from watcher.core.units import format_duration
 
     return format_duration(seconds)
 
@@ -71,8 +71,8 @@ def kinds(name: str | None) -> None:
         watcher kinds
         watcher kinds html
     """
-    from watcher.config import Common
-    from watcher.kinds import get_kind, kind_names
+    from watcher.config.sources import Common
+    from watcher.extract.registry import get_kind, kind_names
 
     names = [name] if name else kind_names()
     for kind_name in names:
@@ -121,9 +121,9 @@ def try_source(app: AppContext, url: str, kind: str | None, item: str | None, ti
         watcher sources try 'https://www.mofcom.gov.cn/api-gateway/…' --json-path data.html
         watcher sources try https://www.mnr.gov.cn/gk/tzgg/ --item 'ul.ky_open_list > li' --date span
     """
-    from watcher.errors import ConfigError
-    from watcher.kinds import kind_names
-    from watcher.probe import TryOptions, probe, render_text
+    from watcher.authoring.probe import TryOptions, probe, render_text
+    from watcher.core.errors import ConfigError
+    from watcher.extract.registry import kind_names
 
     if kind is not None and kind not in kind_names():
         raise click.BadParameter(f"unknown kind {kind!r}; kinds: {', '.join(kind_names())}", param_hint="--kind")

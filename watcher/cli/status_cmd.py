@@ -26,8 +26,8 @@ def status(app: AppContext, as_json: bool) -> None:
         watcher status
         watcher status --json | jq '.sources[] | select(.failures > 0)'
     """
-    from watcher.errors import ConfigError
-    from watcher.statelock import holder
+    from watcher.core.errors import ConfigError
+    from watcher.daemon.statelock import holder
 
     pid = holder(app.state_dir)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from watcher.textwidth import shorten, width
+from watcher.core.textwidth import shorten, width
 
 
 def render(headers: Sequence[str], rows: Sequence[Sequence[object]], limits: dict[int, int] | None = None) -> str:

@@ -21,7 +21,7 @@ import click
 from apprise import NotifyFormat
 from apprise.decorators import notify
 
-from watcher.textwidth import char_width, width
+from watcher.core.textwidth import char_width, width
 
 _BAR = {"warning": "yellow", "failure": "red", "success": "green", "info": "blue"}
 _LINK = re.compile(r"<((?:https?|mailto)://[^|>\s]+)(?:\|([^>]*))?>")

@@ -90,9 +90,9 @@ class Demo:
 
     def run(self) -> Outcome:
         import watcher.demo.card  # noqa: F401  (registers demo:// with Apprise before alerts/ is read)
-        from watcher.config import load_config
-        from watcher.pipeline import run_checks
-        from watcher.runtime import build_pipeline
+        from watcher.config.sources import load_config
+        from watcher.pipeline.check import run_checks
+        from watcher.pipeline.wiring import build_pipeline
         from watcher.store import Store
 
         started = time.monotonic()

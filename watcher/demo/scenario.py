@@ -19,7 +19,7 @@ from string import Template
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from watcher.errors import WatcherError
+from watcher.core.errors import WatcherError
 
 DATA = files("watcher") / "data" / "demo"
 LABELS = ("quota", "export_control", "enforcement", "deal", "market")

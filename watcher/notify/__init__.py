@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from watcher.config import Config
+    from watcher.config.sources import Config
     from watcher.notify.channels import Channels
     from watcher.notify.render import Renderer
     from watcher.notify.routes import Routes

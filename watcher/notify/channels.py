@@ -20,7 +20,7 @@ import apprise
 from apprise import OverflowMode
 
 import watcher.notify.targets  # noqa: F401  (registers console:// and jsonl://)
-from watcher.errors import ConfigError
+from watcher.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

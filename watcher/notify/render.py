@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from watcher.errors import ConfigError
+from watcher.core.errors import ConfigError
 from watcher.notify import escape
 from watcher.notify.factsview import LABEL_NAMES, fact_lines, headline
 from watcher.notify.message import Message

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from watcher.errors import ConfigError
-from watcher.units import parse_duration
+from watcher.core.errors import ConfigError
+from watcher.core.units import parse_duration
 
 if TYPE_CHECKING:
-    from watcher.config import Source
+    from watcher.config.sources import Source
     from watcher.store.events import NewEvent
 
 LABELS = ("quota", "export_control", "enforcement", "deal", "market", "irrelevant")

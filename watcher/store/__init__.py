@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from watcher.errors import StateError
+from watcher.core.errors import StateError
 from watcher.store.checks import CheckRecords
 from watcher.store.events import EventRecords
 from watcher.store.maintenance import Maintenance

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from watcher.core.models import Change, Item, Validators
 from watcher.diff import StoredItem
-from watcher.models import Change, Item, Validators
 
 if TYPE_CHECKING:
     from watcher.store import Store

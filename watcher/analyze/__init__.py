@@ -1,0 +1,1 @@
+"""What a change means: normalise, classify, rate, extract facts, summarise, story keys."""

@@ -1,0 +1,1 @@
+"""`watcher sources try`: probe a URL and suggest how to watch it."""

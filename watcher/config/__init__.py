@@ -1,0 +1,1 @@
+"""sources.toml -> validated, immutable Source values."""

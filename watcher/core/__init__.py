@@ -1,0 +1,1 @@
+"""Plain values and helpers every stage shares; imports nothing else of watcher."""

@@ -1,0 +1,1 @@
+"""`watcher run`: the scheduler, signals, reload, health and metrics endpoints."""

@@ -1,0 +1,128 @@
+"""`html`: a list page of notices, one item per repeated element.
+
+The hot path of watcher: it selects items straight from an lxml tree (a few
+milliseconds for a 50 KB page) instead of building a BeautifulSoup tree.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field, field_validator
+
+from watcher.core.errors import ExtractError
+from watcher.core.models import Item, content_hash
+from watcher.extract.dates import parse_date
+from watcher.extract.markup import (
+    absolute,
+    canonical_id,
+    clean,
+    jmes,
+    load_json,
+    parse_html,
+    selector,
+    text_of,
+    valid_css,
+    valid_jmespath,
+)
+from watcher.extract.registry import Kind, KindOptions
+
+if TYPE_CHECKING:
+    from watcher.config.sources import Source
+    from watcher.core.models import Fetched
+
+
+class HtmlOptions(KindOptions):
+    item: str = Field(description="CSS selector of one entry of the list, e.g. 'ul.txtList_01 > li'")
+    title: str | None = Field(None, description="CSS selector of the title inside the entry "
+                                                "(its title attribute wins over its text); default: the first a")
+    link: str | None = Field(None, description="CSS selector of the link inside the entry; default: the first a[href]")
+    date: str | None = Field(None, description="CSS selector of the date inside the entry; "
+                                               "default: the first date-looking text, then the link")
+    text: str | None = Field(None, description="CSS selector of the entry's text; default: the entry's whole text")
+    json_path: str | None = Field(None, description="the response is JSON and this JMESPath holds the HTML, "
+                                                    "e.g. 'data.html' for jpaas list endpoints")
+    base_url: str | None = Field(None, description="resolve relative links against this URL instead of the page's")
+
+    @field_validator("item", "title", "link", "date", "text")
+    @classmethod
+    def _css(cls, value: str | None) -> str | None:
+        return value if value is None else valid_css(value)
+
+    @field_validator("json_path")
+    @classmethod
+    def _jmes(cls, value: str | None) -> str | None:
+        return value if value is None else valid_jmespath(value)
+
+
+class HtmlKind(Kind):
+    """A list page (notices, press releases): one item per element matching `item`,
+    with its title, absolute link and date. Use `json_path` when the list arrives as
+    HTML inside JSON, as on the MOFCOM and MIIT jpaas endpoints."""
+
+    name = "html"
+    Options = HtmlOptions
+
+    def extract(self, fetched: Fetched, source: Source) -> list[Item]:
+        options: HtmlOptions = source.options  # type: ignore[assignment]
+        markup = self._markup(fetched, source, options)
+        root = parse_html(markup)
+        base = options.base_url or absolute(fetched.final_url, _base_href(root)) or fetched.final_url
+        items: list[Item] = []
+        seen: set[str] = set()
+        for element in selector(options.item)(root):
+            item = self._item(element, base, options)
+            if item is not None and item.id not in seen:
+                seen.add(item.id)
+                items.append(item)
+        return items
+
+    @staticmethod
+    def _markup(fetched: Fetched, source: Source, options: HtmlOptions) -> str:
+        if not options.json_path:
+            return text_of(fetched, source)
+        found = jmes(options.json_path).search(load_json(fetched, source))
+        if not isinstance(found, str):
+            raise ExtractError(f"json_path {options.json_path!r} did not lead to an HTML string "
+                               f"(got {type(found).__name__}); check the endpoint's JSON")
+        return found or "<html></html>"
+
+    @staticmethod
+    def _item(element: Any, base: str, options: HtmlOptions) -> Item | None:
+        title_element = _first(element, options.title) if options.title else next(element.iter("a"), None)
+        link_element = _first(element, options.link) if options.link else _first_link(element)
+        url = absolute(base, link_element.get("href") if link_element is not None else None)
+        title = ""
+        if title_element is not None:
+            title = clean(title_element.get("title")) or clean(title_element.text_content())
+        whole = clean(element.text_content())
+        if not title:
+            title = whole
+        if not title and not url:
+            return None
+        text_element = _first(element, options.text) if options.text else element
+        text = clean(text_element.text_content()) if text_element is not None else whole
+        if options.date:
+            date_element = _first(element, options.date)
+            published = parse_date(clean(date_element.text_content())) if date_element is not None else None
+        else:
+            published = parse_date(whole) or parse_date(url)
+        item_id = canonical_id(url) if url else "title:" + content_hash(title)
+        return Item(id=item_id, title=title, url=url, published=published, text=text)
+
+
+def _first(element: Any, css: str | None) -> Any:
+    if not css:
+        return None
+    found = selector(css)(element)
+    return found[0] if found else None
+
+
+def _first_link(element: Any) -> Any:
+    """The default link: the first <a href> in the entry (a plain walk, cheaper than an XPath per entry)."""
+    return next((anchor for anchor in element.iter("a") if anchor.get("href") is not None), None)
+
+
+def _base_href(root: Any) -> str | None:
+    found = root.xpath("//base[@href]/@href")
+    return str(found[0]) if found else None

@@ -1,0 +1,1 @@
+"""HTTP for checks, and deciding how a body is encoded."""

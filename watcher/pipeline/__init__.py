@@ -1,0 +1,1 @@
+"""One check of one source, start to finish, and the wiring of the stages."""
