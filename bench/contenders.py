@@ -96,8 +96,16 @@ class Reference:
         directory.mkdir(parents=True)
 
     def argv(self, directory: Path, task: Task) -> list[str]:
-        return [sys.executable, str(BENCH / "reference.py"), "--sources", str(task.sources_toml),
-                "--state", str(directory / "state"), "--workers", "8"]
+        return [
+            sys.executable,
+            str(BENCH / "reference.py"),
+            "--sources",
+            str(task.sources_toml),
+            "--state",
+            str(directory / "state"),
+            "--workers",
+            "8",
+        ]
 
     def env(self, directory: Path) -> dict[str, str]:
         return _clean_env(("WATCHER_",))
@@ -118,8 +126,14 @@ class Watcher:
 
     def unavailable(self) -> str | None:
         try:
-            result = subprocess.run([self.exe, "check", "--help"], capture_output=True, text=True, timeout=120,
-                                    env=self.env(None), check=False)
+            result = subprocess.run(
+                [self.exe, "check", "--help"],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env=self.env(None),
+                check=False,
+            )
         except FileNotFoundError:
             return f"no `watcher` executable next to {sys.executable} or on PATH"
         if result.returncode != 0:
@@ -135,8 +149,19 @@ class Watcher:
         (directory / "alerts").mkdir(parents=True)  # no channels: nothing can be delivered anywhere
 
     def argv(self, directory: Path, task: Task) -> list[str]:
-        argv = [self.exe, "--sources", str(task.sources_toml), "--state", str(directory / "state"),
-                "--alerts", str(directory / "alerts"), "check", "--json", "--workers", "8"]
+        argv = [
+            self.exe,
+            "--sources",
+            str(task.sources_toml),
+            "--state",
+            str(directory / "state"),
+            "--alerts",
+            str(directory / "alerts"),
+            "check",
+            "--json",
+            "--workers",
+            "8",
+        ]
         return [*argv, "--no-notify"] if self.no_notify else argv
 
     def env(self, directory: Path | None) -> dict[str, str]:
@@ -185,8 +210,10 @@ class Urlwatch:
         if found["NEW"] != expected_new:
             problems.append(f"NEW for {len(found['NEW'])} jobs, expected {len(expected_new)}")
         if found["CHANGED"] != expected_changed:
-            problems.append(f"CHANGED for {len(found['CHANGED'])} jobs {sorted(found['CHANGED'])[:5]}, "
-                            f"expected {len(expected_changed)} {sorted(expected_changed)[:5]}")
+            problems.append(
+                f"CHANGED for {len(found['CHANGED'])} jobs {sorted(found['CHANGED'])[:5]}, "
+                f"expected {len(expected_changed)} {sorted(expected_changed)[:5]}"
+            )
         if round_ == "c":
             plus = "\n".join(urlwatch_env.added_lines(stdout))
             for item in task.added:

@@ -89,8 +89,11 @@ def evaluate_headlines(rows: list[dict[str, Any]], lexicon: Lexicon | None = Non
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         per_label[label] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
     confusion = Counter(pairs)
-    errors = [{"text": row["text"], "gold": gold, "pred": pred}
-              for row, (gold, pred) in zip(rows, pairs, strict=True) if gold != pred]
+    errors = [
+        {"text": row["text"], "gold": gold, "pred": pred}
+        for row, (gold, pred) in zip(rows, pairs, strict=True)
+        if gold != pred
+    ]
     return {
         "n": len(rows),
         "accuracy": sum(g == p for g, p in pairs) / len(pairs) if pairs else 0.0,
@@ -115,11 +118,14 @@ def _names_match(a: str, b: str) -> bool:
 
 def _pair_all(expected: list[Any], got: list[Any], match) -> bool:
     """Is there a one-to-one pairing of every expected entry with a distinct extracted entry?"""
+
     def place(index: int, used: frozenset[int]) -> bool:
         if index == len(expected):
             return True
-        return any(j not in used and match(expected[index], g) and place(index + 1, used | {j})
-                   for j, g in enumerate(got))
+        return any(
+            j not in used and match(expected[index], g) and place(index + 1, used | {j}) for j, g in enumerate(got)
+        )
+
     return place(0, frozenset())
 
 
@@ -180,8 +186,9 @@ def evaluate_facts(rows: list[dict[str, Any]], lexicon: Lexicon | None = None) -
     }
 
 
-def speed(headline_rows: list[dict[str, Any]], n: int = 10_000, lexicon: Lexicon | None = None,
-          runs: int = 1) -> list[float]:
+def speed(
+    headline_rows: list[dict[str, Any]], n: int = 10_000, lexicon: Lexicon | None = None, runs: int = 1
+) -> list[float]:
     """Wall-clock seconds of each run of analyze() on `n` varied headlines (lexicon loading excluded).
 
     Each headline gets a running number, so no two texts are equal and every run meets new words."""
@@ -217,8 +224,10 @@ def _print_facts(name: str, result: dict[str, Any]) -> None:
     print(f"\n== facts: {name} ({result['n']} items) exact match {result['exact_match']:.3f}")
     print("per field: " + ", ".join(f"{k} {v:.2f}" for k, v in result["fields"].items()))
     if result["not_compared"]:
-        print("not compared (free text / not in snippet): " + ", ".join(
-            f"{k} x{v}" for k, v in result["not_compared"].items()))
+        print(
+            "not compared (free text / not in snippet): "
+            + ", ".join(f"{k} x{v}" for k, v in result["not_compared"].items())
+        )
     for failure in result["failures"]:
         print(f"  FAIL {failure['text'][:70]}")
         for key, diff in failure["wrong"].items():
@@ -244,8 +253,10 @@ def main(argv: list[str] | None = None) -> int:
         _print_facts(path.name, evaluate_facts(load_jsonl(path), lexicon))
     if args.speed:
         times = sorted(speed(all_headlines, 10_000, lexicon, runs=3))
-        print(f"\n== speed: analyze() on 10,000 headlines, 3 runs: {', '.join(f'{t:.2f}' for t in times)} s "
-              f"(median {times[1]:.2f} s, {times[1] * 100:.0f} µs each; target < 2 s)")
+        print(
+            f"\n== speed: analyze() on 10,000 headlines, 3 runs: {', '.join(f'{t:.2f}' for t in times)} s "
+            f"(median {times[1]:.2f} s, {times[1] * 100:.0f} µs each; target < 2 s)"
+        )
     return 0
 
 

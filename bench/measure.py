@@ -76,8 +76,9 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, log_
     timed_out = threading.Event()
     with out_path.open("wb") as out, err_path.open("wb") as err:
         started = time.perf_counter()
-        process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True
+        )
 
         def kill() -> None:
             timed_out.set()
@@ -94,7 +95,12 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, log_
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting again
     return Measurement(
-        wall=wall, user=usage.ru_utime, sys=usage.ru_stime, maxrss_kb=_read_rss(rss_path),
-        returncode=process.returncode, timed_out=timed_out.is_set(),
-        stdout=out_path.read_text("utf-8", "replace"), stderr=err_path.read_text("utf-8", "replace"),
+        wall=wall,
+        user=usage.ru_utime,
+        sys=usage.ru_stime,
+        maxrss_kb=_read_rss(rss_path),
+        returncode=process.returncode,
+        timed_out=timed_out.is_set(),
+        stdout=out_path.read_text("utf-8", "replace"),
+        stderr=err_path.read_text("utf-8", "replace"),
     )

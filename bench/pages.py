@@ -30,21 +30,89 @@ BASE_MTIME = 1759996800
 _ORGS = ["工业和信息化部", "自然资源部", "商务部", "国家发展改革委", "海关总署", "财政部", "生态环境部", "国家能源局"]
 _ACTIONS = ["关于印发", "关于发布", "关于公布", "关于开展", "关于征求", "关于做好", "关于下达"]
 _SUBJECTS = [
-    "稀土开采总量控制指标", "钨矿开采总量控制指标", "锂离子电池行业规范条件", "战略性矿产资源安全保障方案",
-    "两用物项出口管制清单", "镓锗相关物项出口管制措施", "石墨物项临时出口管制措施", "重点新材料首批次应用示范指导目录",
-    "工业领域碳达峰实施方案", "全国矿产资源规划实施情况", "稀有金属行业规范条件企业名单", "有色金属行业稳增长工作方案",
-    "锑相关物项出口管制措施", "钴锂镍资源储备管理办法", "新能源汽车动力蓄电池回收利用管理办法",
+    "稀土开采总量控制指标",
+    "钨矿开采总量控制指标",
+    "锂离子电池行业规范条件",
+    "战略性矿产资源安全保障方案",
+    "两用物项出口管制清单",
+    "镓锗相关物项出口管制措施",
+    "石墨物项临时出口管制措施",
+    "重点新材料首批次应用示范指导目录",
+    "工业领域碳达峰实施方案",
+    "全国矿产资源规划实施情况",
+    "稀有金属行业规范条件企业名单",
+    "有色金属行业稳增长工作方案",
+    "锑相关物项出口管制措施",
+    "钴锂镍资源储备管理办法",
+    "新能源汽车动力蓄电池回收利用管理办法",
     "矿业权出让收益征收办法",
 ]
 _SUFFIXES = ["的通知", "的公告", "（征求意见稿）意见的函", "工作的通知", "的决定", "（2025年版）的通知"]
-_NAV = ["首页", "机构职能", "新闻发布", "政务公开", "政务服务", "互动交流", "专题专栏", "数据发布", "政策解读",
-        "人事信息", "统计数据", "规划计划", "标准公告", "行政许可", "财政预决算", "建议提案办理"]
-_SIDEBAR = ["政策文件", "政策解读", "法律法规", "部门规章", "规范性文件", "公示公告", "征求意见", "标准计划",
-            "行业动态", "地方工作", "统计分析", "国际合作", "稀土行业管理", "原材料工业", "节能与综合利用"]
-_LINKS = ["中国政府网", "国家发展和改革委员会", "教育部", "科学技术部", "公安部", "民政部", "司法部", "财政部",
-          "人力资源和社会保障部", "自然资源部", "生态环境部", "住房和城乡建设部", "交通运输部", "水利部", "农业农村部",
-          "商务部", "文化和旅游部", "国家卫生健康委员会", "应急管理部", "中国人民银行", "审计署", "海关总署",
-          "国家市场监督管理总局", "国家统计局", "国家知识产权局", "国家能源局", "国家国防科技工业局", "国家烟草专卖局"]
+_NAV = [
+    "首页",
+    "机构职能",
+    "新闻发布",
+    "政务公开",
+    "政务服务",
+    "互动交流",
+    "专题专栏",
+    "数据发布",
+    "政策解读",
+    "人事信息",
+    "统计数据",
+    "规划计划",
+    "标准公告",
+    "行政许可",
+    "财政预决算",
+    "建议提案办理",
+]
+_SIDEBAR = [
+    "政策文件",
+    "政策解读",
+    "法律法规",
+    "部门规章",
+    "规范性文件",
+    "公示公告",
+    "征求意见",
+    "标准计划",
+    "行业动态",
+    "地方工作",
+    "统计分析",
+    "国际合作",
+    "稀土行业管理",
+    "原材料工业",
+    "节能与综合利用",
+]
+_LINKS = [
+    "中国政府网",
+    "国家发展和改革委员会",
+    "教育部",
+    "科学技术部",
+    "公安部",
+    "民政部",
+    "司法部",
+    "财政部",
+    "人力资源和社会保障部",
+    "自然资源部",
+    "生态环境部",
+    "住房和城乡建设部",
+    "交通运输部",
+    "水利部",
+    "农业农村部",
+    "商务部",
+    "文化和旅游部",
+    "国家卫生健康委员会",
+    "应急管理部",
+    "中国人民银行",
+    "审计署",
+    "海关总署",
+    "国家市场监督管理总局",
+    "国家统计局",
+    "国家知识产权局",
+    "国家能源局",
+    "国家国防科技工业局",
+    "国家烟草专卖局",
+]
 
 
 def page_encoding(index: int) -> Encoding:
@@ -119,20 +187,27 @@ def _render(page: Page) -> Rendered:
     rng = random.Random(page.index)  # the chrome of a page never changes, only its list
     enc = page.encoding
     charset_meta = {"utf8": '<meta charset="utf-8">', "gbk-meta": '<meta charset="gb2312">', "gbk-header": ""}[enc]
-    content_type = {"utf8": "text/html; charset=utf-8", "gbk-meta": "text/html",
-                    "gbk-header": "text/html; charset=GBK"}[enc]
+    content_type = {
+        "utf8": "text/html; charset=utf-8",
+        "gbk-meta": "text/html",
+        "gbk-header": "text/html; charset=GBK",
+    }[enc]
     codec = "utf-8" if enc == "utf8" else "gbk"
 
     head = [
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n", charset_meta,
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n',
+        charset_meta,
         '\n<meta http-equiv="X-UA-Compatible" content="IE=edge">\n',
         "<title>政策发布_政务公开_中华人民共和国工业和信息化部</title>\n",
         '<meta name="keywords" content="工业和信息化部,政策发布,稀土,原材料工业">\n',
         '<meta name="SiteName" content="中华人民共和国工业和信息化部"><meta name="ColumnName" content="政策发布">\n',
         '<link rel="stylesheet" href="/res/css/common.css"><link rel="stylesheet" href="/res/css/list.css">\n',
         "<style>\n",
-        *(f".m{n}{{margin:{n % 17}px;padding:{n % 11}px {n % 7}px;color:#{rng.randrange(0xFFFFFF):06x};"
-          f"font-size:{12 + n % 6}px;line-height:{20 + n % 9}px}}\n" for n in range(60)),
+        *(
+            f".m{n}{{margin:{n % 17}px;padding:{n % 11}px {n % 7}px;color:#{rng.randrange(0xFFFFFF):06x};"
+            f"font-size:{12 + n % 6}px;line-height:{20 + n % 9}px}}\n"
+            for n in range(60)
+        ),
         "</style>\n<script>var _maq=_maq||[];_maq.push(['_setAccount','miit']);",
         "(function(){var ma=document.createElement('script');ma.src='/res/js/stat.js';",
         "var s=document.getElementsByTagName('script')[0];s.parentNode.insertBefore(ma,s);})();</script>\n",
@@ -144,29 +219,36 @@ def _render(page: Page) -> Rendered:
         '<a href="/app/">移动端</a></span>',
         '<form class="search" action="/search/" method="get"><input name="q" placeholder="请输入关键字">'
         '<button type="submit">搜索</button></form></div>\n<div class="nav"><ul>\n',
-        *(f'<li class="nav{n}"><a href="/{n}/index.html" target="_self">{name}</a><div class="sub">'
-          + "".join(f'<a href="/{n}/{k}/index.html">{rng.choice(_SIDEBAR)}</a>' for k in range(6))
-          + "</div></li>\n" for n, name in enumerate(_NAV)),
+        *(
+            f'<li class="nav{n}"><a href="/{n}/index.html" target="_self">{name}</a><div class="sub">'
+            + "".join(f'<a href="/{n}/{k}/index.html">{rng.choice(_SIDEBAR)}</a>' for k in range(6))
+            + "</div></li>\n"
+            for n, name in enumerate(_NAV)
+        ),
         "</ul></div></div>\n",
     ]
     lis = []
     for item in page.items:
-        lis.append(f'<li><a href="{item.path}" title="{item.title}" target="_blank">{link_text(item.title)}</a>'
-                   f"<span>[{item.date}]</span></li>\n")
+        lis.append(
+            f'<li><a href="{item.path}" title="{item.title}" target="_blank">{link_text(item.title)}</a>'
+            f"<span>[{item.date}]</span></li>\n"
+        )
     main = [
         '<div class="main"><div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a>'
         ' &gt; <span>政策发布</span></div>\n<div class="content">\n<div class="title">政策发布</div>\n',
-        '<ul class="txtList_01">\n', *lis, "</ul>\n",
+        '<ul class="txtList_01">\n',
+        *lis,
+        "</ul>\n",
         '<div class="page" id="pager"><script>createPageHTML(34, 0, "index", "html");</script></div>\n</div>\n',
     ]
     footer = [
         '<div class="footer"><div class="friends"><select onchange="window.open(this.value)">'
-        '<option>--国务院部门网站--</option>\n',
+        "<option>--国务院部门网站--</option>\n",
         *(f'<option value="http://www.example.gov.cn/{n}/">{name}</option>\n' for n, name in enumerate(_LINKS)),
         "</select></div>\n<p>主办单位：中华人民共和国工业和信息化部 地址：北京市西长安街13号 邮编：100804</p>\n",
         "<p>版权所有：中华人民共和国工业和信息化部 京ICP备04000001号 京公网安备11040102700068号 "
         "网站标识码bm07000001</p>\n",
-        "</div>\n<script src=\"/res/js/jquery.min.js\"></script><script src=\"/res/js/common.js\"></script>\n",
+        '</div>\n<script src="/res/js/jquery.min.js"></script><script src="/res/js/common.js"></script>\n',
         "</body>\n</html>\n",
     ]
     fixed = "".join(head) + "".join(header) + "".join(main)
@@ -176,8 +258,10 @@ def _render(page: Page) -> Rendered:
     sidebar = ['<div class="sidebar"><ul class="tree">\n']
     n = 0
     while size < page.target_size:
-        entry = (f'<li><a href="/zwgk/{n % 40}/{n}/index.html" title="{rng.choice(_SIDEBAR)}">'
-                 f"{rng.choice(_SIDEBAR)}（{n}）</a></li>\n")
+        entry = (
+            f'<li><a href="/zwgk/{n % 40}/{n}/index.html" title="{rng.choice(_SIDEBAR)}">'
+            f"{rng.choice(_SIDEBAR)}（{n}）</a></li>\n"
+        )
         sidebar.append(entry)
         size += len(entry.encode(codec))
         n += 1
@@ -206,8 +290,10 @@ class Site:
         self.pages: list[Page] = []
         for index in range(1, count + 1):  # numbered from 1, like the sources p0001...
             rng = random.Random(f"items-{index}")
-            items = [ListItem(_hexid(index, k), notice_title(rng), _date(k * 3 + rng.randint(0, 2)))
-                     for k in range(ITEMS_PER_PAGE)]
+            items = [
+                ListItem(_hexid(index, k), notice_title(rng), _date(k * 3 + rng.randint(0, 2)))
+                for k in range(ITEMS_PER_PAGE)
+            ]
             target = random.Random(f"size-{index}").randint(31_000, 59_000)
             self.pages.append(Page(index, items, target))
         self._pristine = [list(page.items) for page in self.pages]

@@ -83,8 +83,10 @@ class Outcome:
 def load_sources(path: Path) -> list[Source]:
     with path.open("rb") as handle:
         config = tomllib.load(handle)
-    return [Source(s["name"], s["url"], s["item"], s.get("title"), s.get("link"), s.get("date"))
-            for s in config.get("source", [])]
+    return [
+        Source(s["name"], s["url"], s["item"], s.get("title"), s.get("link"), s.get("date"))
+        for s in config.get("source", [])
+    ]
 
 
 def charset_of(content_type: str, body: bytes) -> str:
@@ -193,19 +195,33 @@ def record(db: sqlite3.Connection, outcomes: list[Outcome], known: dict, now: st
                 previous = stored.get(item_id)
                 if previous == item_hash:
                     continue
-                db.execute("INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           (name, item_id, item_hash, title, url, published, now))
+                db.execute(
+                    "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (name, item_id, item_hash, title, url, published, now),
+                )
                 if not baseline:
                     new += previous is None
-                    changes.append({"source": name, "change": "new" if previous is None else "changed",
-                                    "id": item_id, "title": title, "url": url, "published": published})
+                    changes.append(
+                        {
+                            "source": name,
+                            "change": "new" if previous is None else "changed",
+                            "id": item_id,
+                            "title": title,
+                            "url": url,
+                            "published": published,
+                        }
+                    )
         if outcome.status == 200 and outcome.error is None:
-            db.execute("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
-                       (name, outcome.etag, outcome.last_modified, outcome.body_hash, now))
+            db.execute(
+                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
+                (name, outcome.etag, outcome.last_modified, outcome.body_hash, now),
+            )
         elif outcome.status == 304:
             db.execute("UPDATE pages SET checked_at = ? WHERE source = ?", (now, name))
-        db.execute("INSERT INTO checks (source, at, http_status, items, new, error) VALUES (?, ?, ?, ?, ?, ?)",
-                   (name, now, outcome.status, len(outcome.items or ()), new, outcome.error))
+        db.execute(
+            "INSERT INTO checks (source, at, http_status, items, new, error) VALUES (?, ?, ?, ?, ?, ?)",
+            (name, now, outcome.status, len(outcome.items or ()), new, outcome.error),
+        )
     db.execute("COMMIT")
     return changes
 
@@ -233,8 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     errors = [o for o in outcomes if o.error]
     for outcome in errors:
         print(f"error: {outcome.source.name}: {outcome.error}", file=sys.stderr)
-    print(f"checked {len(sources)} sources in {time.perf_counter() - started:.2f}s, {len(changes)} changes, "
-          f"{len(errors)} errors", file=sys.stderr)
+    print(
+        f"checked {len(sources)} sources in {time.perf_counter() - started:.2f}s, {len(changes)} changes, "
+        f"{len(errors)} errors",
+        file=sys.stderr,
+    )
     return 1 if errors else 0
 
 

@@ -36,8 +36,13 @@ def machine() -> dict[str, Any]:
                 memory = round(int(line.split()[1]) / 1024 / 1024, 1)
     except OSError:
         pass
-    return {"nproc": os.cpu_count(), "cpu_model": model, "memory_gib": memory,
-            "python": platform.python_version(), "platform": platform.platform()}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gib": memory,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def medians(runs: list[dict[str, Any]]) -> dict[str, float] | None:
@@ -68,8 +73,9 @@ def per_page_cpu(results: dict[str, Any]) -> dict[str, Any]:
     if len(sizes) >= 2:
         small, large = sizes[0], sizes[-1]
         for name in ("watcher", "reference", "urlwatch"):
-            meds = [(results["sizes"][str(n)]["contenders"].get(name) or {}).get("median") or {}
-                    for n in (small, large)]
+            meds = [
+                (results["sizes"][str(n)]["contenders"].get(name) or {}).get("median") or {} for n in (small, large)
+            ]
             if all(med.get("b") for med in meds):
                 slope = (meds[1]["b"]["cpu"] - meds[0]["b"]["cpu"]) / (large - small)
                 out["slope"][name] = slope * 1000
@@ -104,18 +110,26 @@ def markdown(results: dict[str, Any]) -> str:
         f"- reps: {meta['reps']} per size, contenders interleaved rep by rep, each rep from a fresh state dir; "
         "medians below",
         f"- urlwatch job: `filter: [{{css: ul.txtList_01}}, {{html2text: {meta['urlwatch_html2text']}}}]`, "
-        "its fixed 10 worker threads; watcher and reference: 8 workers" if "urlwatch" in ran else
-        "- watcher and reference: 8 workers",
+        "its fixed 10 worker threads; watcher and reference: 8 workers"
+        if "urlwatch" in ran
+        else "- watcher and reference: 8 workers",
         f"- versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}",
     ]
-    runs = [run for size in results["sizes"].values() for entry in size["contenders"].values()
-            for rounds in entry["runs"].values() for run in rounds]
+    runs = [
+        run
+        for size in results["sizes"].values()
+        for entry in size["contenders"].values()
+        for rounds in entry["runs"].values()
+        for run in rounds
+    ]
     foreign = sum(run.get("foreign_cpu") or 0 for run in runs)
     wall = sum(run["wall"] for run in runs)
     if wall:
-        lines.append(f"- other processes on the machine used {foreign:.0f} CPU-s during the {wall:.0f} s of passes "
-                     f"({foreign / wall / (mach['nproc'] or 1) * 100:.0f}% of its {mach['nproc']} CPUs; from "
-                     "/proc/stat minus the contender and the harness): the higher, the noisier the wall times")
+        lines.append(
+            f"- other processes on the machine used {foreign:.0f} CPU-s during the {wall:.0f} s of passes "
+            f"({foreign / wall / (mach['nproc'] or 1) * 100:.0f}% of its {mach['nproc']} CPUs; from "
+            "/proc/stat minus the contender and the harness): the higher, the noisier the wall times"
+        )
     for name, reason in meta["skipped"].items():
         lines.append(f"- **{name} skipped**: {reason}")
     for name, reason in meta.get("failed", {}).items():
@@ -123,10 +137,13 @@ def markdown(results: dict[str, Any]) -> str:
     lines.append("")
     for n, data in results["sizes"].items():
         contenders = data["contenders"]
-        lines += [f"## N = {n} pages ({data['page_bytes_mean'] / 1024:.0f} KB mean, "
-                  f"{data['changed_pages']} changed before round c)", "",
-                  "| contender | round | wall s | CPU s | peak RSS MB | 200s | 304s | correct |",
-                  "|---|---|---:|---:|---:|---:|---:|---|"]
+        lines += [
+            f"## N = {n} pages ({data['page_bytes_mean'] / 1024:.0f} KB mean, "
+            f"{data['changed_pages']} changed before round c)",
+            "",
+            "| contender | round | wall s | CPU s | peak RSS MB | 200s | 304s | correct |",
+            "|---|---|---:|---:|---:|---:|---:|---|",
+        ]
         for name, entry in contenders.items():
             for round_ in ROUNDS:
                 med = (entry.get("median") or {}).get(round_)
@@ -134,9 +151,11 @@ def markdown(results: dict[str, Any]) -> str:
                 problems = sorted({p for run in runs for p in run["problems"]})
                 verdict = "yes" if runs and not problems else ("–" if not runs else "NO: " + "; ".join(problems)[:200])
                 if med:
-                    lines.append(f"| {name} | {round_} | {_fmt(med['wall'])} | {_fmt(med['cpu'])} | "
-                                 f"{_fmt(med['maxrss_mb'], 0)} | {med['http_200']:.0f} | {med['http_304']:.0f} "
-                                 f"| {verdict} |")
+                    lines.append(
+                        f"| {name} | {round_} | {_fmt(med['wall'])} | {_fmt(med['cpu'])} | "
+                        f"{_fmt(med['maxrss_mb'], 0)} | {med['http_200']:.0f} | {med['http_304']:.0f} "
+                        f"| {verdict} |"
+                    )
                 elif runs:
                     lines.append(f"| {name} | {round_} | – | – | – | – | – | {verdict} |")
             if entry.get("failed"):
@@ -147,23 +166,34 @@ def markdown(results: dict[str, Any]) -> str:
         if not w:
             lines.append("")
             continue
-        lines += ["", "| round | wall w/u | CPU w/u | RSS w/u | wall w/ref | CPU w/ref | RSS w/ref |",
-                  "|---|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "| round | wall w/u | CPU w/u | RSS w/u | wall w/ref | CPU w/ref | RSS w/ref |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
         for round_ in ROUNDS:
             a, b, c = w.get(round_), u.get(round_), r.get(round_)
-            lines.append(f"| {round_} | {_ratio(a, b, 'wall')} | {_ratio(a, b, 'cpu')} | {_ratio(a, b, 'maxrss_mb')} "
-                         f"| {_ratio(a, c, 'wall')} | {_ratio(a, c, 'cpu')} | {_ratio(a, c, 'maxrss_mb')} |")
+            lines.append(
+                f"| {round_} | {_ratio(a, b, 'wall')} | {_ratio(a, b, 'cpu')} | {_ratio(a, b, 'maxrss_mb')} "
+                f"| {_ratio(a, c, 'wall')} | {_ratio(a, c, 'cpu')} | {_ratio(a, c, 'maxrss_mb')} |"
+            )
         lines.append("")
     if meta.get("urlwatch_mojibake_pages"):
         pages = meta["urlwatch_mojibake_pages"]
-        lines += [f"Over all runs, urlwatch printed the new title of {len(pages)} GBK page(s) that declare their "
-                  f"charset only in `<meta>` as Latin-1 mojibake ({', '.join(pages[:5])}): it reads the header, "
-                  "else tries UTF-8, else Latin-1. The change was still detected.", ""]
+        lines += [
+            f"Over all runs, urlwatch printed the new title of {len(pages)} GBK page(s) that declare their "
+            f"charset only in `<meta>` as Latin-1 mojibake ({', '.join(pages[:5])}): it reads the header, "
+            "else tries UTF-8, else Latin-1. The change was still detected.",
+            "",
+        ]
     lines += ["Rounds: " + "; ".join(ROUNDS.values()) + ". w/u = watcher/urlwatch, w/ref = watcher/reference.", ""]
     ppc = results["per_page_cpu"]
-    lines += ["## CPU per unchanged page (round b)", "",
-              "| | " + " | ".join(f"N={n}" for n in ppc["per_size"]) + " | slope |",
-              "|---|" + "---:|" * (len(ppc["per_size"]) + 1)]
+    lines += [
+        "## CPU per unchanged page (round b)",
+        "",
+        "| | " + " | ".join(f"N={n}" for n in ppc["per_size"]) + " | slope |",
+        "|---|" + "---:|" * (len(ppc["per_size"]) + 1),
+    ]
     for name in ("watcher", "reference", "urlwatch", "watcher_minus_reference"):
         cells = [_fmt(row.get(name), 3) for row in ppc["per_size"].values()]
         if any(cell != "–" for cell in cells) or name in ppc["slope"]:
@@ -172,12 +202,18 @@ def markdown(results: dict[str, Any]) -> str:
     if ppc.get("slope_sizes"):
         small, large = ppc["slope_sizes"]
         lines.append("")
-        lines.append(f"Per size: median round-b CPU / N, start-up included. Slope: (CPU(N={large}) − CPU(N={small})) "
-                     f"/ {large - small}, the marginal cost of one more unchanged page with start-up cancelled out. "
-                     "See bench/README.md for the method.")
+        lines.append(
+            f"Per size: median round-b CPU / N, start-up included. Slope: (CPU(N={large}) − CPU(N={small})) "
+            f"/ {large - small}, the marginal cost of one more unchanged page with start-up cancelled out. "
+            "See bench/README.md for the method."
+        )
         if ppc.get("fixed"):
-            lines += ["", "Fixed CPU per pass (the slope's intercept: interpreter, imports, set-up): "
-                      + ", ".join(f"{name} {value:.2f} s" for name, value in ppc["fixed"].items()) + "."]
+            lines += [
+                "",
+                "Fixed CPU per pass (the slope's intercept: interpreter, imports, set-up): "
+                + ", ".join(f"{name} {value:.2f} s" for name, value in ppc["fixed"].items())
+                + ".",
+            ]
     lines.append("")
     return "\n".join(lines)
 

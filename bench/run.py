@@ -46,10 +46,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smoke test: N=50, 1 rep")
     parser.add_argument("--only", default="watcher,urlwatch,reference", help="contenders to run, comma-separated")
     parser.add_argument("--port", type=int, default=0, help="server port on 127.0.0.1 (default: any free port)")
-    parser.add_argument("--urlwatch-html2text", default="re", choices=["re", "pyhtml2text", "bs4"],
-                        help="urlwatch html2text method (default: re, urlwatch 2.29's own default)")
-    parser.add_argument("--results", type=Path, default=None,
-                        help="where latest.md/json go (default: bench/results; with --quick: bench/.work/quick)")
+    parser.add_argument(
+        "--urlwatch-html2text",
+        default="re",
+        choices=["re", "pyhtml2text", "bs4"],
+        help="urlwatch html2text method (default: re, urlwatch 2.29's own default)",
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="where latest.md/json go (default: bench/results; with --quick: bench/.work/quick)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.reps = "50", 1
@@ -67,8 +75,10 @@ def write_sources(path: Path, base_url: str, count: int) -> list[tuple[str, str]
     """The watch list both watcher and the reference read; host_interval 0s because all pages share one host."""
     urls = [(source_name(i), f"{base_url}/p/{i}") for i in range(1, count + 1)]
     blocks = ['[settings]\nhost_interval = "0s"\n']
-    blocks += [f'[[source]]\nname = "{name}"\nurl = "{url}"\nkind = "html"\nitem = "ul.txtList_01 > li"\n'
-               for name, url in urls]
+    blocks += [
+        f'[[source]]\nname = "{name}"\nurl = "{url}"\nkind = "html"\nitem = "ul.txtList_01 > li"\n'
+        for name, url in urls
+    ]
     path.write_text("\n".join(blocks), encoding="utf-8")
     return urls
 
@@ -83,17 +93,25 @@ def _version(dist: str) -> str:
 def _git_revision() -> str:
     """Which watcher was measured: the commit, and whether watcher/ had uncommitted edits."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=BENCH, capture_output=True, text=True,
-                              timeout=30, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "../watcher"], cwd=BENCH, capture_output=True,
-                               text=True, timeout=30, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=BENCH, capture_output=True, text=True, timeout=30, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "../watcher"],
+            cwd=BENCH,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "git revision unknown"
     return f"commit {head}" + (", with uncommitted changes in watcher/" if dirty else "")
 
 
-def replay(contender: Any, server: PageServer, site: Site, task: contenders_mod.Task, directory: Path, rep: int,
-           timeout: float) -> tuple[dict[str, dict], str | None]:
+def replay(
+    contender: Any, server: PageServer, site: Site, task: contenders_mod.Task, directory: Path, rep: int, timeout: float
+) -> tuple[dict[str, dict], str | None]:
     """Rounds a, b, c for one contender from a fresh state dir. Returns the runs and, if it broke, why."""
     site.reset()
     task.added = []
@@ -106,15 +124,23 @@ def replay(contender: Any, server: PageServer, site: Site, task: contenders_mod.
         server.reset_counts()
         before = resource.getrusage(resource.RUSAGE_SELF)
         busy_before = measure.busy_seconds()
-        m = measure.run(contender.argv(directory, task), cwd=directory, env=contender.env(directory),
-                        timeout=timeout, log_prefix=directory / f"round-{round_}")
+        m = measure.run(
+            contender.argv(directory, task),
+            cwd=directory,
+            env=contender.env(directory),
+            timeout=timeout,
+            log_prefix=directory / f"round-{round_}",
+        )
         counts = server.counts()
         after = resource.getrusage(resource.RUSAGE_SELF)
         harness_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         busy_after = measure.busy_seconds()
         # CPU that neither the contender nor this process used: other people's work on a shared machine.
-        foreign = None if busy_before is None or busy_after is None else max(
-            0.0, busy_after - busy_before - m.cpu - harness_cpu)
+        foreign = (
+            None
+            if busy_before is None or busy_after is None
+            else max(0.0, busy_after - busy_before - m.cpu - harness_cpu)
+        )
         broke = None
         if m.timed_out:
             broke = f"round {round_} ran past {timeout:.0f}s and was killed"
@@ -123,20 +149,29 @@ def replay(contender: Any, server: PageServer, site: Site, task: contenders_mod.
             broke = f"round {round_} exited {m.returncode}: {tail[:300]}"
         problems = [] if broke else contender.verify(round_, m.stdout, task)
         runs[round_] = {
-            "rep": rep, "wall": m.wall, "user": m.user, "sys": m.sys, "cpu": m.cpu,
-            "maxrss_mb": None if m.maxrss_kb is None else m.maxrss_kb / 1024, "returncode": m.returncode,
-            "http_200": counts.get(200, 0), "http_304": counts.get(304, 0),
+            "rep": rep,
+            "wall": m.wall,
+            "user": m.user,
+            "sys": m.sys,
+            "cpu": m.cpu,
+            "maxrss_mb": None if m.maxrss_kb is None else m.maxrss_kb / 1024,
+            "returncode": m.returncode,
+            "http_200": counts.get(200, 0),
+            "http_304": counts.get(304, 0),
             "http_other": {str(k): v for k, v in counts.items() if k not in (200, 304)},
             "server_cpu": harness_cpu,  # this process, i.e. mostly the page server answering the contender
             "foreign_cpu": foreign,
-            "stdout_lines": len(m.stdout.splitlines()), "problems": problems,
+            "stdout_lines": len(m.stdout.splitlines()),
+            "problems": problems,
         }
         flag = "ok" if not problems and not broke else "PROBLEM"
         rss = "    ?" if m.maxrss_kb is None else f"{m.maxrss_kb / 1024:5.0f}"
-        print(f"  {contender.name:9} rep {rep} round {round_}: {m.wall:6.2f}s wall {m.cpu:6.2f}s cpu "
-              f"{rss} MB  200:{counts.get(200, 0):5} 304:{counts.get(304, 0):5}  "
-              f"others {foreign or 0:5.2f}s cpu  {flag}",
-              flush=True)
+        print(
+            f"  {contender.name:9} rep {rep} round {round_}: {m.wall:6.2f}s wall {m.cpu:6.2f}s cpu "
+            f"{rss} MB  200:{counts.get(200, 0):5} 304:{counts.get(304, 0):5}  "
+            f"others {foreign or 0:5.2f}s cpu  {flag}",
+            flush=True,
+        )
         for problem in problems:
             print(f"    ! {problem}", flush=True)
         if broke:
@@ -166,8 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     expected_requests = sum(args.size_list) * args.reps * len(active) * 3
     server = PageServer(Site(1), port=args.port, max_requests=2 * expected_requests + 10_000, max_seconds=1800)
     server.start()
-    print(f"serving on {server.base_url} (stops by itself after {server.max_seconds:.0f}s "
-          f"or {server.max_requests} requests)", flush=True)
+    print(
+        f"serving on {server.base_url} (stops by itself after {server.max_seconds:.0f}s "
+        f"or {server.max_requests} requests)",
+        flush=True,
+    )
 
     results: dict[str, Any] = {"sizes": {}}
     broken: dict[str, str] = {}
@@ -177,8 +215,9 @@ def main(argv: list[str] | None = None) -> int:
             server.site = site
             run_dir = WORK / "runs" / f"N{n}"
             run_dir.mkdir(parents=True, exist_ok=True)
-            task = contenders_mod.Task(run_dir / "sources.toml", write_sources(run_dir / "sources.toml",
-                                                                               server.base_url, n))
+            task = contenders_mod.Task(
+                run_dir / "sources.toml", write_sources(run_dir / "sources.toml", server.base_url, n)
+            )
             size_entry: dict[str, Any] = {
                 "page_bytes_mean": sum(len(page.rendered.body) for page in site.pages) / n,
                 "changed_pages": len(site.pick(CHANGED_FRACTION, seed=1)),
@@ -191,8 +230,15 @@ def main(argv: list[str] | None = None) -> int:
                 for contender in active[shift:] + active[:shift]:
                     if contender.name in broken:
                         continue
-                    runs, broke = replay(contender, server, site, task, run_dir / f"rep{rep}" / contender.name, rep,
-                                         timeout=max(180.0, n * 0.6))
+                    runs, broke = replay(
+                        contender,
+                        server,
+                        site,
+                        task,
+                        run_dir / f"rep{rep}" / contender.name,
+                        rep,
+                        timeout=max(180.0, n * 0.6),
+                    )
                     entry = size_entry["contenders"][contender.name]
                     for round_, run in runs.items():
                         entry["runs"][round_].append(run)
@@ -201,26 +247,41 @@ def main(argv: list[str] | None = None) -> int:
                         entry["failed"] = broke
                         print(f"  {contender.name} failed and is skipped from now on: {broke}", flush=True)
             for entry in size_entry["contenders"].values():
-                entry["median"] = {round_: med for round_, runs in entry["runs"].items()
-                                   if (med := report.medians(runs))}
+                entry["median"] = {
+                    round_: med for round_, runs in entry["runs"].items() if (med := report.medians(runs))
+                }
     finally:
         server.stop()
 
     urlwatch = next((c for c in active if c.name == "urlwatch"), None)
     results["meta"] = {
-        "command": command, "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": report.machine(), "reps": args.reps, "sizes": args.size_list,
-        "urlwatch_html2text": args.urlwatch_html2text, "skipped": skipped, "failed": broken,
+        "command": command,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": report.machine(),
+        "reps": args.reps,
+        "sizes": args.size_list,
+        "urlwatch_html2text": args.urlwatch_html2text,
+        "skipped": skipped,
+        "failed": broken,
         "urlwatch_mojibake_pages": sorted(urlwatch.mojibake) if urlwatch else [],
-        "versions": {"watcher": f"{_version('watcher')} ({_git_revision()})", "urlwatch": urlwatch_env.VERSION,
-                     "requests": _version("requests"), "lxml": _version("lxml")},
+        "versions": {
+            "watcher": f"{_version('watcher')} ({_git_revision()})",
+            "urlwatch": urlwatch_env.VERSION,
+            "requests": _version("requests"),
+            "lxml": _version("lxml"),
+        },
         "duration_s": round(time.perf_counter() - started, 1),
     }
     results["per_page_cpu"] = report.per_page_cpu(results)
     md, raw = report.write(results, args.results)
     print(f"wrote {md} and {raw} in {results['meta']['duration_s']:.0f}s", flush=True)
-    problems = any(run["problems"] for size in results["sizes"].values() for entry in size["contenders"].values()
-                   for runs in entry["runs"].values() for run in runs)
+    problems = any(
+        run["problems"]
+        for size in results["sizes"].values()
+        for entry in size["contenders"].values()
+        for runs in entry["runs"].values()
+        for run in runs
+    )
     return 1 if problems or broken else 0
 
 

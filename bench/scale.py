@@ -89,8 +89,9 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def simulate_history(db_path: Path, names: list[str], base_url: str, now: datetime,
-                     args: argparse.Namespace) -> dict[str, float]:
+def simulate_history(
+    db_path: Path, names: list[str], base_url: str, now: datetime, args: argparse.Namespace
+) -> dict[str, float]:
     """Insert a year of history into watcher's schema; returns seconds per step."""
     rng = random.Random(2025)
     hours = args.days * 24
@@ -103,8 +104,9 @@ def simulate_history(db_path: Path, names: list[str], base_url: str, now: dateti
     db = sqlite3.connect(db_path, isolation_level=None)
     db.execute("PRAGMA synchronous = OFF")
     db.execute("PRAGMA cache_size = -262144")  # 256 MiB while building; watcher itself uses the default
-    indexes = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'checks' "
-                         "AND sql IS NOT NULL").fetchall()
+    indexes = db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'checks' AND sql IS NOT NULL"
+    ).fetchall()
 
     # Arrivals: which hours each source gained an item.
     arrivals: list[list[int]] = []
@@ -132,8 +134,11 @@ def simulate_history(db_path: Path, names: list[str], base_url: str, now: dateti
                 else:
                     yield (name, stamp, 12, "unchanged", 304, 0, 0, 0, 0, 0, None)
 
-    db.executemany("INSERT INTO checks (source, started_at, duration_ms, status, http_status, bytes, items, new, "
-                   "changed, removed, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)", check_rows())
+    db.executemany(
+        "INSERT INTO checks (source, started_at, duration_ms, status, http_status, bytes, items, new, "
+        "changed, removed, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        check_rows(),
+    )
     db.execute("COMMIT")
     timings["checks rows"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -145,7 +150,7 @@ def simulate_history(db_path: Path, names: list[str], base_url: str, now: dateti
 
     clock = time.perf_counter()
     db.execute("BEGIN")
-    event_id = (db.execute("SELECT MAX(id) FROM events").fetchone()[0] or 0)
+    event_id = db.execute("SELECT MAX(id) FROM events").fetchone()[0] or 0
     retention_start = _iso(start + timedelta(hours=first_kept))
     items, changes, events, event_sources, event_keys, deliveries = [], [], [], [], [], []
     for i, name in enumerate(names):
@@ -156,17 +161,37 @@ def simulate_history(db_path: Path, names: list[str], base_url: str, now: dateti
             item_id = url.split(":", 1)[1]
             title = notice_title(_TITLE_RNG)
             published = stamp[:10]
-            items.append((name, item_id, title, url, published, "", f"{rng.getrandbits(96):024x}", stamp, stamp,
-                          stamp))  # gone at once, for simplicity: a year-old list no longer shows them
+            items.append(
+                (name, item_id, title, url, published, "", f"{rng.getrandbits(96):024x}", stamp, stamp, stamp)
+            )  # gone at once, for simplicity: a year-old list no longer shows them
             changes.append([name, item_id, "new", title, url, published, "", None, stamp, None])
             changes.append([name, "//old" + item_id, "removed", title, url, published, "", None, stamp, None])
             if rng.random() < args.relevant:
                 event_id += 1
                 label = rng.choices(list(LABELS), weights=list(LABELS.values()))[0]
-                facts = json.dumps({"year": 2025, "mineral": "稀土", "tonnes": rng.randrange(100, 300_000)}
-                                   if label == "quota" else {}, ensure_ascii=False)
-                events.append((event_id, "change", name, label, rng.choice(("high", "medium", "low")), title,
-                               title[:60], url, published, stamp, json.dumps(["稀土"], ensure_ascii=False), facts, 1))
+                facts = json.dumps(
+                    {"year": 2025, "mineral": "稀土", "tonnes": rng.randrange(100, 300_000)}
+                    if label == "quota"
+                    else {},
+                    ensure_ascii=False,
+                )
+                events.append(
+                    (
+                        event_id,
+                        "change",
+                        name,
+                        label,
+                        rng.choice(("high", "medium", "low")),
+                        title,
+                        title[:60],
+                        url,
+                        published,
+                        stamp,
+                        json.dumps(["稀土"], ensure_ascii=False),
+                        facts,
+                        1,
+                    )
+                )
                 changes[-2][-1] = event_id
                 event_sources.append((event_id, name, title, url, stamp))
                 if rng.random() < 0.15:
@@ -176,20 +201,32 @@ def simulate_history(db_path: Path, names: list[str], base_url: str, now: dateti
                     deliveries.append((event_id, "ops", "immediate", "sent", stamp, stamp, stamp))
                     if rng.random() < 0.5:
                         deliveries.append((event_id, "digest", "digest", "sent", stamp, stamp, stamp))
-    db.executemany("INSERT INTO items (source, item_id, title, url, published, text, hash, first_seen, last_seen, "
-                   "gone_at) VALUES (?,?,?,?,?,?,?,?,?,?)", items)
+    db.executemany(
+        "INSERT INTO items (source, item_id, title, url, published, text, hash, first_seen, last_seen, "
+        "gone_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        items,
+    )
     changes.sort(key=lambda row: row[8])  # ids grow with time, as they do in watcher
-    db.executemany("INSERT INTO changes (source, item_id, change, title, url, published, text, diff, detected_at, "
-                   "event_id) VALUES (?,?,?,?,?,?,?,?,?,?)", changes)
-    db.executemany("INSERT INTO events (id, kind, source, label, severity, title, summary, url, published, "
-                   "first_seen, matched, facts, routed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", events)
-    db.executemany("INSERT OR IGNORE INTO event_sources (event_id, source, title, url, seen_at) VALUES (?,?,?,?,?)",
-                   event_sources)
+    db.executemany(
+        "INSERT INTO changes (source, item_id, change, title, url, published, text, diff, detected_at, "
+        "event_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        changes,
+    )
+    db.executemany(
+        "INSERT INTO events (id, kind, source, label, severity, title, summary, url, published, "
+        "first_seen, matched, facts, routed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        events,
+    )
+    db.executemany(
+        "INSERT OR IGNORE INTO event_sources (event_id, source, title, url, seen_at) VALUES (?,?,?,?,?)", event_sources
+    )
     db.executemany("INSERT OR IGNORE INTO event_keys (key, event_id, seen_at) VALUES (?,?,?)", event_keys)
-    db.executemany("INSERT INTO deliveries (event_id, tag, mode, status, next_attempt_at, created_at, sent_at, "
-                   "attempts) VALUES (?,?,?,?,?,?,?,1)", deliveries)
-    db.execute("INSERT INTO attempts (delivery_id, at, ok) SELECT id, sent_at, 1 FROM deliveries "
-               "WHERE status = 'sent'")
+    db.executemany(
+        "INSERT INTO deliveries (event_id, tag, mode, status, next_attempt_at, created_at, sent_at, "
+        "attempts) VALUES (?,?,?,?,?,?,?,1)",
+        deliveries,
+    )
+    db.execute("INSERT INTO attempts (delivery_id, at, ok) SELECT id, sent_at, 1 FROM deliveries WHERE status = 'sent'")
     db.execute("COMMIT")
     timings["items, changes, events"] = time.perf_counter() - clock
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -214,8 +251,12 @@ def db_stats(db_path: Path) -> dict[str, Any]:
     owners: dict[str, list[str]] = {}
     for name, table in db.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'"):
         owners.setdefault(table, []).append(name)
-    tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                           "AND name NOT LIKE 'sqlite_%' AND name != '_migrations'")]
+    tables = [
+        row[0]
+        for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '_migrations'"
+        )
+    ]
     counts = {table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in tables}
     try:  # bytes per table and index, where SQLite was built with the dbstat table
         space = dict(db.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").fetchall())
@@ -226,12 +267,24 @@ def db_stats(db_path: Path) -> dict[str, Any]:
     return {"rows": counts, "bytes": size, "space": space, "owners": owners}
 
 
-def watcher_pass(watcher: contenders.Watcher, label: str, directory: Path, task: contenders.Task, server: PageServer,
-                 round_: str, timeout: float) -> dict[str, Any]:
+def watcher_pass(
+    watcher: contenders.Watcher,
+    label: str,
+    directory: Path,
+    task: contenders.Task,
+    server: PageServer,
+    round_: str,
+    timeout: float,
+) -> dict[str, Any]:
     server.reset_counts()
     busy, own = measure.busy_seconds(), resource.getrusage(resource.RUSAGE_SELF)
-    m = measure.run(watcher.argv(directory, task), cwd=directory, env=watcher.env(directory), timeout=timeout,
-                    log_prefix=directory / label.replace(" ", "-").replace(",", ""))
+    m = measure.run(
+        watcher.argv(directory, task),
+        cwd=directory,
+        env=watcher.env(directory),
+        timeout=timeout,
+        log_prefix=directory / label.replace(" ", "-").replace(",", ""),
+    )
     counts = server.counts()
     after, own_after = measure.busy_seconds(), resource.getrusage(resource.RUSAGE_SELF)
     harness = own_after.ru_utime + own_after.ru_stime - own.ru_utime - own.ru_stime
@@ -239,30 +292,66 @@ def watcher_pass(watcher: contenders.Watcher, label: str, directory: Path, task:
     problems = [] if m.returncode == 0 else [f"exited {m.returncode}: {m.stderr.strip()[-300:]}"]
     if not problems:
         problems = watcher.verify(round_, m.stdout, task)
-    row = {"pass": label, "wall": m.wall, "cpu": m.cpu, "maxrss_mb": (m.maxrss_kb or 0) / 1024,
-           "http_200": counts.get(200, 0), "http_304": counts.get(304, 0), "problems": problems,
-           "foreign_cpu": foreign}
-    print(f"  {label:44} {m.wall:7.2f}s wall {m.cpu:7.2f}s cpu {row['maxrss_mb']:5.0f} MB "
-          f"200:{row['http_200']:6} 304:{row['http_304']:6} others {foreign or 0:5.1f}s {problems or 'ok'}",
-          flush=True)
+    row = {
+        "pass": label,
+        "wall": m.wall,
+        "cpu": m.cpu,
+        "maxrss_mb": (m.maxrss_kb or 0) / 1024,
+        "http_200": counts.get(200, 0),
+        "http_304": counts.get(304, 0),
+        "problems": problems,
+        "foreign_cpu": foreign,
+    }
+    print(
+        f"  {label:44} {m.wall:7.2f}s wall {m.cpu:7.2f}s cpu {row['maxrss_mb']:5.0f} MB "
+        f"200:{row['http_200']:6} 304:{row['http_304']:6} others {foreign or 0:5.1f}s {problems or 'ok'}",
+        flush=True,
+    )
     return row
 
 
-def read_side(watcher: contenders.Watcher, directory: Path, task: contenders.Task, db_path: Path,
-              args: argparse.Namespace) -> list[dict[str, Any]]:
+def read_side(
+    watcher: contenders.Watcher, directory: Path, task: contenders.Task, db_path: Path, args: argparse.Namespace
+) -> list[dict[str, Any]]:
     """Commands and queries that read the big database, and the retention deletes."""
     rows = []
-    base = [watcher.exe, "--sources", str(task.sources_toml), "--state", str(directory / "state"),
-            "--alerts", str(directory / "alerts")]
-    for extra in (["status"], ["status", "--json"], ["sources"], ["sources", "--json"],
-                  ["history", "--limit", "50"], ["history", "--label", "quota"],
-                  ["history", "--source", source_name(1)],
-                  ["history", "--since", "7d", "--limit", "1000"], ["history", "--removed", "--json"],
-                  ["prune", "--dry-run"]):
-        m = measure.run([*base, *extra], cwd=directory, env=watcher.env(directory), timeout=600,
-                        log_prefix=directory / ("read-" + "-".join(part.strip("-") for part in extra)))
-        rows.append({"what": "watcher " + " ".join(extra), "wall": m.wall, "cpu": m.cpu,
-                     "ok": m.returncode == 0, "note": f"{len(m.stdout.splitlines())} lines out"})
+    base = [
+        watcher.exe,
+        "--sources",
+        str(task.sources_toml),
+        "--state",
+        str(directory / "state"),
+        "--alerts",
+        str(directory / "alerts"),
+    ]
+    for extra in (
+        ["status"],
+        ["status", "--json"],
+        ["sources"],
+        ["sources", "--json"],
+        ["history", "--limit", "50"],
+        ["history", "--label", "quota"],
+        ["history", "--source", source_name(1)],
+        ["history", "--since", "7d", "--limit", "1000"],
+        ["history", "--removed", "--json"],
+        ["prune", "--dry-run"],
+    ):
+        m = measure.run(
+            [*base, *extra],
+            cwd=directory,
+            env=watcher.env(directory),
+            timeout=600,
+            log_prefix=directory / ("read-" + "-".join(part.strip("-") for part in extra)),
+        )
+        rows.append(
+            {
+                "what": "watcher " + " ".join(extra),
+                "wall": m.wall,
+                "cpu": m.cpu,
+                "ok": m.returncode == 0,
+                "note": f"{len(m.stdout.splitlines())} lines out",
+            }
+        )
 
     from watcher.store import Store  # the project venv runs this script; watcher is installed there
 
@@ -270,19 +359,35 @@ def read_side(watcher: contenders.Watcher, directory: Path, task: contenders.Tas
         clock = time.perf_counter()
         result = call()
         size = len(result) if hasattr(result, "__len__") else result
-        rows.append({"what": what, "wall": time.perf_counter() - clock, "cpu": None, "ok": True,
-                     "note": f"{size} rows" if isinstance(size, int) else ""})
+        rows.append(
+            {
+                "what": what,
+                "wall": time.perf_counter() - clock,
+                "cpu": None,
+                "ok": True,
+                "note": f"{size} rows" if isinstance(size, int) else "",
+            }
+        )
 
     clock = time.perf_counter()
     store = Store.open(directory / "state")
-    rows.append({"what": "Store.open (schema check, WAL)", "wall": time.perf_counter() - clock, "cpu": None,
-                 "ok": True, "note": ""})
+    rows.append(
+        {
+            "what": "Store.open (schema check, WAL)",
+            "wall": time.perf_counter() - clock,
+            "cpu": None,
+            "ok": True,
+            "note": "",
+        }
+    )
     timed("Store.source_rows() (all sources' state)", store.source_rows)
     timed("Store.outbox_counts()", store.outbox_counts)
     timed("Store.quota_history() (every quota event)", store.quota_history)
     this_year = datetime.now(UTC).year
-    timed("Store.quota_history((year - 1, year)) (what a delta reads)",
-          lambda: store.quota_history((this_year - 1, this_year)))
+    timed(
+        "Store.quota_history((year - 1, year)) (what a delta reads)",
+        lambda: store.quota_history((this_year - 1, this_year)),
+    )
     timed("Store.source_state(one)", lambda: [store.source_state(source_name(5))])
     timed("Store.stored_items(one)", lambda: store.stored_items(source_name(5), []))
     delivery_cutoff = _iso(datetime.now(UTC) - timedelta(days=args.retention_days - 1))
@@ -296,17 +401,30 @@ def read_side(watcher: contenders.Watcher, directory: Path, task: contenders.Tas
 
     def prune_deliveries() -> int:
         with store.transaction() as db:
-            return db.execute("DELETE FROM deliveries WHERE status = 'sent' AND sent_at < ?",
-                              [delivery_cutoff]).rowcount
+            return db.execute(
+                "DELETE FROM deliveries WHERE status = 'sent' AND sent_at < ?", [delivery_cutoff]
+            ).rowcount
 
     timed("retention: DELETE one day of checks in one statement", prune_checks)
     timed("retention: DELETE sent deliveries older than 89 d", prune_deliveries)
     store.close()
     # what the daily retention job really runs: batched deletes of the day that fell out of the window
-    m = measure.run([*base, "prune", "--older-than", f"{args.retention_days - 2}d"], cwd=directory,
-                    env=watcher.env(directory), timeout=600, log_prefix=directory / "read-prune")
-    rows.append({"what": f"watcher prune --older-than {args.retention_days - 2}d (batched)", "wall": m.wall,
-                 "cpu": m.cpu, "ok": m.returncode == 0, "note": (m.stdout.strip().splitlines() or [""])[-1][:90]})
+    m = measure.run(
+        [*base, "prune", "--older-than", f"{args.retention_days - 2}d"],
+        cwd=directory,
+        env=watcher.env(directory),
+        timeout=600,
+        log_prefix=directory / "read-prune",
+    )
+    rows.append(
+        {
+            "what": f"watcher prune --older-than {args.retention_days - 2}d (batched)",
+            "wall": m.wall,
+            "cpu": m.cpu,
+            "ok": m.returncode == 0,
+            "note": (m.stdout.strip().splitlines() or [""])[-1][:90],
+        }
+    )
     return rows
 
 
@@ -322,37 +440,58 @@ def markdown(results: dict[str, Any]) -> str:
     meta, stats = results["meta"], results["stats"]
     mach = meta["machine"]
     lines = [
-        f"# Scale check: {meta['sources']:,} sources, {meta['days']} days of history", "",
-        f"- command: `{meta['command']}`", f"- date: {meta['date']}",
+        f"# Scale check: {meta['sources']:,} sources, {meta['days']} days of history",
+        "",
+        f"- command: `{meta['command']}`",
+        f"- date: {meta['date']}",
         f"- machine: {mach['nproc']} CPUs ({mach['cpu_model']}), {mach['memory_gib']} GiB, Python {mach['python']}",
         f"- watcher {meta['watcher']}; `check --workers {meta['workers']}`, host_interval 0s, loopback server",
         f"- assumptions: hourly checks, check log kept {meta['retention_days']} d, {meta['items_per_week']} new "
         f"items per source per week, {meta['relevant'] * 100:.0f}% of them alert events; see bench/scale.py",
-        "", "## State database after the simulated year", "",
+        "",
+        "## State database after the simulated year",
+        "",
         f"**{stats['bytes'] / 2**20 / meta['sources'] * 365 / meta['days']:.2f} MiB per source-year.** "
         f"{stats['bytes'] / 2**20:,.0f} MiB on disk (database and WAL); built in "
-        + ", ".join(f"{k} {v:.0f}s" for k, v in results["build_seconds"].items()) + ".", "",
-        "| table | rows | MiB (table + its indexes) |", "|---|---:|---:|",
+        + ", ".join(f"{k} {v:.0f}s" for k, v in results["build_seconds"].items())
+        + ".",
+        "",
+        "| table | rows | MiB (table + its indexes) |",
+        "|---|---:|---:|",
         *(f"| {table} | {rows:,} | {_table_mib(stats, table)} |" for table, rows in stats["rows"].items()),
-        "", "Largest objects: " + ", ".join(f"{name} {size / 2**20:,.0f} MiB"
-                                            for name, size in list(stats["space"].items())[:8]) + ".",
-        "", "## The hot path: `watcher check` over every source", "",
+        "",
+        "Largest objects: "
+        + ", ".join(f"{name} {size / 2**20:,.0f} MiB" for name, size in list(stats["space"].items())[:8])
+        + ".",
+        "",
+        "## The hot path: `watcher check` over every source",
+        "",
         "| pass | wall s | CPU s | CPU ms/source | peak RSS MB | 200s | 304s | others' CPU s | correct |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in results["passes"]:
         verdict = "yes" if not row["problems"] else "NO: " + "; ".join(row["problems"])[:200]
-        lines.append(f"| {row['pass']} | {row['wall']:.2f} | {row['cpu']:.2f} | "
-                     f"{row['cpu'] / meta['sources'] * 1000:.2f} | {row['maxrss_mb']:.0f} | {row['http_200']} | "
-                     f"{row['http_304']} | {row.get('foreign_cpu') or 0:.1f} | {verdict} |")
-    lines += ["", "## The read side on the year-old database", "",
-              "| what | wall s | CPU s | note |", "|---|---:|---:|---|"]
+        lines.append(
+            f"| {row['pass']} | {row['wall']:.2f} | {row['cpu']:.2f} | "
+            f"{row['cpu'] / meta['sources'] * 1000:.2f} | {row['maxrss_mb']:.0f} | {row['http_200']} | "
+            f"{row['http_304']} | {row.get('foreign_cpu') or 0:.1f} | {verdict} |"
+        )
+    lines += [
+        "",
+        "## The read side on the year-old database",
+        "",
+        "| what | wall s | CPU s | note |",
+        "|---|---:|---:|---|",
+    ]
     for row in results["reads"]:
         cpu = "–" if row["cpu"] is None else f"{row['cpu']:.2f}"
-        lines.append(f"| {row['what']} | {row['wall']:.3f} | {cpu} | {'' if row['ok'] else 'FAILED '}"
-                     f"{row['note']} |")
-    lines += ["", "Commands are separate processes (start-up included); `Store.*` rows are in-process calls "
-              "on the same database, wall time only.", ""]
+        lines.append(f"| {row['what']} | {row['wall']:.3f} | {cpu} | {'' if row['ok'] else 'FAILED '}{row['note']} |")
+    lines += [
+        "",
+        "Commands are separate processes (start-up included); `Store.*` rows are in-process calls "
+        "on the same database, wall time only.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -375,28 +514,32 @@ def main(argv: list[str] | None = None) -> int:
     timeout = max(600.0, args.sources * 0.3)
     results: dict[str, Any] = {"passes": []}
     try:
-        task = contenders.Task(WORK / "sources.toml", write_sources(WORK / "sources.toml", server.base_url,
-                                                                    args.sources))
+        task = contenders.Task(
+            WORK / "sources.toml", write_sources(WORK / "sources.toml", server.base_url, args.sources)
+        )
         passes = results["passes"]
         passes.append(watcher_pass(watcher, "a) baseline, empty state", directory, task, server, "a", timeout))
         for again in ("", " again"):
-            passes.append(watcher_pass(watcher, f"b) unchanged{again}, fresh state", directory, task, server, "b",
-                                       timeout))
+            passes.append(
+                watcher_pass(watcher, f"b) unchanged{again}, fresh state", directory, task, server, "b", timeout)
+            )
         task.added = site.change(site.pick(0.05, seed=2), seed=2, now=time.time())
         passes.append(watcher_pass(watcher, "c) 5% changed, fresh state", directory, task, server, "c", timeout))
         task.added = []
         db_path = directory / "state" / "watcher.db"
         print("simulating a year of history", flush=True)
-        results["build_seconds"] = simulate_history(db_path, [name for name, _ in task.urls], server.base_url,
-                                                    datetime.now(UTC), args)
+        results["build_seconds"] = simulate_history(
+            db_path, [name for name, _ in task.urls], server.base_url, datetime.now(UTC), args
+        )
         results["stats"] = db_stats(db_path)
         print(f"  {results['stats']['bytes'] / 2**20:,.0f} MiB: {results['stats']['rows']}", flush=True)
         passes.append(watcher_pass(watcher, "b) unchanged, year-old state", directory, task, server, "b", timeout))
         task.added = site.change(site.pick(0.05, seed=1), seed=1, now=time.time())
         passes.append(watcher_pass(watcher, "c) 5% changed, year-old state", directory, task, server, "c", timeout))
         task.added = []
-        passes.append(watcher_pass(watcher, "b) unchanged again, year-old state", directory, task, server, "b",
-                                   timeout))
+        passes.append(
+            watcher_pass(watcher, "b) unchanged again, year-old state", directory, task, server, "b", timeout)
+        )
         print("read side", flush=True)
         results["reads"] = read_side(watcher, directory, task, db_path, args)
         for row in results["reads"]:
@@ -405,10 +548,16 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
     results["meta"] = {
         "command": " ".join(["python", "bench/scale.py", *(sys.argv[1:] if argv is None else argv)]),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": report.machine(),
-        "watcher": _git_revision(), "sources": args.sources, "days": args.days,
-        "retention_days": args.retention_days, "items_per_week": args.items_per_week, "relevant": args.relevant,
-        "workers": 8, "duration_s": round(time.perf_counter() - started, 1),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": report.machine(),
+        "watcher": _git_revision(),
+        "sources": args.sources,
+        "days": args.days,
+        "retention_days": args.retention_days,
+        "items_per_week": args.items_per_week,
+        "relevant": args.relevant,
+        "workers": 8,
+        "duration_s": round(time.perf_counter() - started, 1),
     }
     args.results.mkdir(parents=True, exist_ok=True)
     name = "scale-quick" if args.quick else "scale"

@@ -31,8 +31,15 @@ from pathlib import Path
 VERSION = "2.29"
 # What `pip install urlwatch==2.29 html2text` resolved to when the benchmark was written; pinned to stay comparable.
 REQUIREMENTS = [
-    "urlwatch==2.29", "html2text==2025.4.15", "minidb==2.0.8", "PyYAML==6.0.4", "requests==2.34.2",
-    "lxml==6.1.3", "cssselect==1.6.0", "platformdirs==4.14.8", "keyring==25.7.0",
+    "urlwatch==2.29",
+    "html2text==2025.4.15",
+    "minidb==2.0.8",
+    "PyYAML==6.0.4",
+    "requests==2.34.2",
+    "lxml==6.1.3",
+    "cssselect==1.6.0",
+    "platformdirs==4.14.8",
+    "keyring==25.7.0",
 ]
 
 CONFIG_YAML = """\
@@ -89,24 +96,40 @@ def ensure(work: Path, log=print) -> Path:
 def write_jobs(directory: Path, urls: list[tuple[str, str]], html2text_method: str) -> None:
     """urls.yaml (one job per page), config.yaml and an empty hooks.py, all inside `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
-    jobs = [f"name: {name}\nurl: {url}\nfilter:\n  - css: ul.txtList_01\n  - html2text: {html2text_method}\n"
-            for name, url in urls]
+    jobs = [
+        f"name: {name}\nurl: {url}\nfilter:\n  - css: ul.txtList_01\n  - html2text: {html2text_method}\n"
+        for name, url in urls
+    ]
     (directory / "urls.yaml").write_text("---\n".join(jobs), encoding="utf-8")
     (directory / "config.yaml").write_text(CONFIG_YAML, encoding="utf-8")
     (directory / "hooks.py").write_text("", encoding="utf-8")
 
 
 def command(exe: Path, directory: Path) -> list[str]:
-    return [str(exe), "--urls", str(directory / "urls.yaml"), "--config", str(directory / "config.yaml"),
-            "--hooks", str(directory / "hooks.py"), "--cache", str(directory / "cache.db")]
+    return [
+        str(exe),
+        "--urls",
+        str(directory / "urls.yaml"),
+        "--config",
+        str(directory / "config.yaml"),
+        "--hooks",
+        str(directory / "hooks.py"),
+        "--cache",
+        str(directory / "cache.db"),
+    ]
 
 
 def environment(directory: Path) -> dict[str, str]:
     """Keep urlwatch (platformdirs, keyring) away from the user's real home."""
     home = directory / "home"
     env = {key: value for key, value in os.environ.items() if not key.startswith(("URLWATCH", "XDG_"))}
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_CACHE_HOME=str(home / ".cache"),
-               XDG_DATA_HOME=str(home / ".local/share"), PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+    )
     return env
 
 

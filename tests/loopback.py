@@ -77,8 +77,9 @@ class Site:
         headers = {k: v for k, v in meta.get("headers", {}).items()}
         content_type = headers.pop("Content-Type", headers.pop("content-type", "application/octet-stream"))
         headers = {k: v for k, v in headers.items() if k.lower() not in ("etag", "last-modified", "content-length")}
-        return self.add(path, body_file.read_bytes(), content_type=content_type, status=meta.get("status", 200),
-                        headers=headers)
+        return self.add(
+            path, body_file.read_bytes(), content_type=content_type, status=meta.get("status", 200), headers=headers
+        )
 
     def received(self, path: str) -> list[dict]:
         """JSON bodies POSTed to `path` and acknowledged with a 2xx (what a receiver really accepted)."""
@@ -88,8 +89,11 @@ class Site:
     def posted(self, path: str) -> list[dict]:
         """JSON bodies of every POST that reached `path`, answered or not."""
         with self.lock:
-            return [request["json"] for request in self.requests
-                    if request.get("method") == "POST" and request["path"].split("?", 1)[0] == path]
+            return [
+                request["json"]
+                for request in self.requests
+                if request.get("method") == "POST" and request["path"].split("?", 1)[0] == path
+            ]
 
     def dropped(self, path: str) -> list[dict]:
         """JSON bodies POSTed to `path` whose sender was gone before the answer (a killed process)."""
@@ -134,7 +138,8 @@ class _Handler(BaseHTTPRequestHandler):
             last_modified = formatdate(page.modified, usegmt=True)
             extra.update({"ETag": page.etag, "Last-Modified": last_modified})
             if self.headers.get("If-None-Match") == page.etag or (
-                    "If-None-Match" not in self.headers and self.headers.get("If-Modified-Since") == last_modified):
+                "If-None-Match" not in self.headers and self.headers.get("If-Modified-Since") == last_modified
+            ):
                 return self._send(304, b"", None, extra)
         self._send(page.status, page.body, page.content_type, extra)
 
@@ -149,8 +154,15 @@ class _Handler(BaseHTTPRequestHandler):
             payload = raw.decode("utf-8", "replace")
         page = self.site.pages.get(path) or Page()
         with self.site.lock:
-            self.site.requests.append({"path": self.path, "headers": dict(self.headers), "time": time.time(),
-                                       "method": "POST", "json": payload})
+            self.site.requests.append(
+                {
+                    "path": self.path,
+                    "headers": dict(self.headers),
+                    "time": time.time(),
+                    "method": "POST",
+                    "json": payload,
+                }
+            )
             status = page.script.pop(0) if page.script else page.status
         deadline = time.monotonic() + page.delay
         while time.monotonic() < deadline:  # hold the answer, watching for the sender to go away

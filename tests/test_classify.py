@@ -20,10 +20,14 @@ CASES = [
     # export_control
     ("China expands export controls on rare earths", "export_control"),
     ("商务部公告2026年第1号 关于加强两用物项对日本出口管制的公告", "export_control"),
-    ("中國商務部與海關總署聯合發布公告，決定自即日起至2026年11月10日，暫停實施6項涉及稀土出口管制的公告。",
-     "export_control"),
-    ("President Trump Directs Commerce to Initiate Section 232 Investigation of Critical Mineral Imports",
-     "export_control"),
+    (
+        "中國商務部與海關總署聯合發布公告，決定自即日起至2026年11月10日，暫停實施6項涉及稀土出口管制的公告。",
+        "export_control",
+    ),
+    (
+        "President Trump Directs Commerce to Initiate Section 232 Investigation of Critical Mineral Imports",
+        "export_control",
+    ),
     ("China bans export of rare earths processing technologies", "export_control"),
     # enforcement
     ("Hong Kong customs seize antimony amid China's export controls", "enforcement"),
@@ -48,8 +52,10 @@ CASES = [
     ("海关查获走私香烟50万支", "irrelevant"),
     ("Hong Kong arrests 2 for selling fake Liverpool jerseys, other football merchandise", "irrelevant"),
     ("Gold Hits Record High as Investors Bet on Fed Rate Cuts", "irrelevant"),
-    ("Enhanced Favorable Treatment for the United Arab Emirates Under the Export Administration Regulations",
-     "irrelevant"),
+    (
+        "Enhanced Favorable Treatment for the United Arab Emirates Under the Export Administration Regulations",
+        "irrelevant",
+    ),
     ("工业和信息化部等十部门印发《5G应用“扬帆”行动计划（2021-2023年）》", "irrelevant"),
     ("前10月海关立案侦办超2700起走私犯罪案件", "irrelevant"),
     ("MOFCOM launches anti-dumping investigation into US chemicals", "irrelevant"),
@@ -79,8 +85,10 @@ def test_title_words_weigh_more_than_body_words():
 
 
 def test_body_decides_when_the_title_is_vague():
-    assert classify("Notice", "China sets the 2024 first batch of rare earth mining quota at 135,000 tonnes").label \
+    assert (
+        classify("Notice", "China sets the 2024 first batch of rare earth mining quota at 135,000 tonnes").label
         == "quota"
+    )
 
 
 def test_background_mentions_of_a_policy_do_not_win():
@@ -91,8 +99,10 @@ def test_background_mentions_of_a_policy_do_not_win():
 
 def test_ties_go_to_the_label_listed_first(tmp_path: Path):
     # quota and deal reduced to one equal-weight word each: the tie-break is scoring.order
-    equal = ('[labels.quota]\nreplace = true\n[[labels.quota.terms]]\nweight = 1.0\nterms = ["quota"]\n'
-             '[labels.deal]\nreplace = true\n[[labels.deal.terms]]\nweight = 1.0\nterms = ["loan"]\n')
+    equal = (
+        '[labels.quota]\nreplace = true\n[[labels.quota.terms]]\nweight = 1.0\nterms = ["quota"]\n'
+        '[labels.deal]\nreplace = true\n[[labels.deal.terms]]\nweight = 1.0\nterms = ["loan"]\n'
+    )
     (tmp_path / "equal.toml").write_text(equal, "utf-8")
     result = classify("rare earth quota loan", lexicon=load_lexicon(tmp_path / "equal.toml"))
     assert result.scores["quota"] == result.scores["deal"] and result.label == "quota"  # shipped order
@@ -120,12 +130,15 @@ def test_user_lexicon_extends_removes_and_replaces(tmp_path: Path):
     assert classify("Copper prices hit record", lexicon=load_lexicon(gate)).label == "market"
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("[[labels.deal.terms]]\nweight = 'high'\nterms = ['x']\n", "labels.deal.terms[4].weight"),
-    ("[[labels.deal.terms]]\nweight = 1\nterms = ['re:(unclosed']\n", "bad regular expression"),
-    ("[scoring]\norder = ['quota', 'nonsense']\n", "nonsense"),
-    ("not toml = = 1", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[[labels.deal.terms]]\nweight = 'high'\nterms = ['x']\n", "labels.deal.terms[4].weight"),
+        ("[[labels.deal.terms]]\nweight = 1\nterms = ['re:(unclosed']\n", "bad regular expression"),
+        ("[scoring]\norder = ['quota', 'nonsense']\n", "nonsense"),
+        ("not toml = = 1", "not valid TOML"),
+    ],
+)
 def test_bad_user_lexicon_is_a_config_error_naming_file_and_key(tmp_path: Path, content, message):
     path = tmp_path / "bad.toml"
     path.write_text(content, "utf-8")
@@ -140,11 +153,16 @@ def test_deterministic_and_stable_under_repetition():
     assert all(classify(text) == first for _ in range(3))
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("China pledges to crack down on illicit exports of rare earths, urges US to lift more trade controls",
-     "enforcement"),
-    ("中方将严厉打击战略矿产走私出口", "enforcement"),
-    ("China lifts export controls on gallium and germanium shipments to the US", "export_control"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "China pledges to crack down on illicit exports of rare earths, urges US to lift more trade controls",
+            "enforcement",
+        ),
+        ("中方将严厉打击战略矿产走私出口", "enforcement"),
+        ("China lifts export controls on gallium and germanium shipments to the US", "export_control"),
+    ],
+)
 def test_a_crackdown_on_illicit_exports_is_enforcement_even_beside_other_controls(text, expected):
     assert classify(text, "", load_lexicon()).label == expected

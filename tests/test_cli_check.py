@@ -24,8 +24,13 @@ def test_first_check_silent_second_reports_exactly_the_new_item_third_gets_304(s
     lines = [json.loads(line) for line in second.output.splitlines()]
     assert len(lines) == 1
     assert {key: lines[0][key] for key in ("source", "change", "id", "title", "url", "published")} == {
-        "source": "ministry", "change": "new", "id": f"//127.0.0.1:{site.port}/n/3.html", "title": "Notice C",
-        "url": site.url("/n/3.html"), "published": "2025-10-03"}
+        "source": "ministry",
+        "change": "new",
+        "id": f"//127.0.0.1:{site.port}/n/3.html",
+        "title": "Notice C",
+        "url": site.url("/n/3.html"),
+        "published": "2025-10-03",
+    }
     assert lines[0]["label"] == "irrelevant" and set(lines[0]) >= {"severity", "matched", "facts", "event_id"}
 
     third = project.cli("check")
@@ -37,8 +42,10 @@ def test_first_check_silent_second_reports_exactly_the_new_item_third_gets_304(s
 
 def test_table_output_and_failing_source_exit_code(site, project):
     site.add("/list", page("Notice A"))
-    project.write_sources(source_entry("good", site.url("/list"), item="li")
-                          + source_entry("dead", site.url("/gone"), item="li", retries=0))
+    project.write_sources(
+        source_entry("good", site.url("/list"), item="li")
+        + source_entry("dead", site.url("/gone"), item="li", retries=0)
+    )
     result = project.cli("check")
     assert result.exit_code == 0
     assert "good" in result.output and "baseline" in result.output
@@ -48,8 +55,10 @@ def test_table_output_and_failing_source_exit_code(site, project):
 
 def test_check_named_source_and_unknown_name(site, project):
     site.add("/list", page("A"))
-    project.write_sources(source_entry("one", site.url("/list"), item="li")
-                          + source_entry("two", site.url("/list"), item="li", enabled=False))
+    project.write_sources(
+        source_entry("one", site.url("/list"), item="li")
+        + source_entry("two", site.url("/list"), item="li", enabled=False)
+    )
     assert "two" in project.cli("check", "--source", "two").output  # named sources run even if disabled
     bad = project.cli("check", "--source", "three")
     assert bad.exit_code == 2 and "no source named 'three'" in bad.output and "known: one, two" in bad.output

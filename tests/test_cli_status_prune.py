@@ -19,22 +19,26 @@ LIST = '<ul><li><a href="/n/1">Gallium export licences</a> <span>2026-03-01</spa
 def checked(project, site):
     """A project whose source `a` was checked once (a baseline); `b` never; `c` is disabled."""
     site.add("/a", LIST)
-    project.write_sources(source_entry("a", site.url("/a"), "html", item="li")
-                          + source_entry("b", site.url("/b"), "html", item="li")
-                          + source_entry("c", site.url("/c"), "html", item="li", enabled=False))
+    project.write_sources(
+        source_entry("a", site.url("/a"), "html", item="li")
+        + source_entry("b", site.url("/b"), "html", item="li")
+        + source_entry("c", site.url("/c"), "html", item="li", enabled=False)
+    )
     assert project.cli("check", "--no-notify", "--source", "a").exit_code == 0
     return project
 
 
 def sent_delivery(store: Store, status: str = "sent", at: str = OLD, attempts: int = 1) -> int:
     """An outbox row in a given state, with its attempts (the notifier's own path is tested elsewhere)."""
-    event = store.record_health(NewEvent(source="watcher", label="health", severity="high", kind="health",
-                                         title=f"Test alert ({status} {at})"))
+    event = store.record_health(
+        NewEvent(source="watcher", label="health", severity="high", kind="health", title=f"Test alert ({status} {at})")
+    )
     with store.transaction() as db:
         delivery = db.execute(
             "INSERT INTO deliveries (event_id, tag, mode, status, attempts, next_attempt_at, created_at, sent_at) "
             "VALUES (?, 'ops', 'immediate', ?, ?, ?, ?, ?)",
-            [event["id"], status, attempts, at, at, at if status in ("sent", "digested") else None]).lastrowid
+            [event["id"], status, attempts, at, at, at if status in ("sent", "digested") else None],
+        ).lastrowid
         for _ in range(attempts):
             db.execute("INSERT INTO attempts (delivery_id, at, ok) VALUES (?, ?, 1)", [delivery, at])
     return int(delivery)
@@ -82,8 +86,9 @@ def test_status_shows_each_source_the_outbox_and_the_last_delivery(checked):
 
 def test_status_shows_next_runs_while_a_daemon_holds_the_state(checked, site):
     store = Store.open(checked.state)
-    store.set_next_runs([("a", site.url("/a"), "html", "2099-01-01T00:00:00Z"),
-                         ("b", site.url("/b"), "html", "2099-01-01T00:05:00Z")])
+    store.set_next_runs(
+        [("a", site.url("/a"), "html", "2099-01-01T00:00:00Z"), ("b", site.url("/b"), "html", "2099-01-01T00:05:00Z")]
+    )
     store.close()
     assert "2099" not in checked.cli("status").output  # no daemon: no next run to promise
 

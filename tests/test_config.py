@@ -80,15 +80,20 @@ def test_unknown_key_names_entry_and_suggests(tmp_path):
 
 
 def test_wrong_type_and_bad_interval(tmp_path):
-    found = problems(tmp_path, '[[source]]\nname = "a"\nurl = "https://x.org/"\nkind = "feed"\n'
-                               'official = "yes please"\ninterval = "5 minutes"\n')
+    found = problems(
+        tmp_path,
+        '[[source]]\nname = "a"\nurl = "https://x.org/"\nkind = "feed"\n'
+        'official = "yes please"\ninterval = "5 minutes"\n',
+    )
     text = "\n".join(found)
     assert "[[source]] 'a' (entry 1): key 'official'" in text
     assert "key 'interval'" in text and "'90s', '30m', '6h'" in text
 
 
 def test_bad_url_duplicate_name_unknown_kind_missing_name(tmp_path):
-    found = problems(tmp_path, """
+    found = problems(
+        tmp_path,
+        """
 [[source]]
 name = "a"
 url = "ftp://x.org/"
@@ -108,7 +113,8 @@ kind = "rss"
 [[source]]
 url = "https://x.org/"
 kind = "feed"
-""")
+""",
+    )
     text = "\n".join(found)
     assert "'a' (entry 1): key 'url': 'ftp://x.org/' is not an http(s) URL" in text
     assert "'b' (entry 3): key 'name': duplicate name, already used by entry 2" in text
@@ -118,8 +124,11 @@ kind = "feed"
 
 
 def test_invalid_selector_and_jmespath_are_config_errors(tmp_path):
-    found = problems(tmp_path, '[[source]]\nname = "a"\nurl = "https://x.org/"\nkind = "html"\nitem = "ul >> li["\n'
-                               '[[source]]\nname = "b"\nurl = "https://x.org/"\nkind = "json"\nitems = "results[?"\n')
+    found = problems(
+        tmp_path,
+        '[[source]]\nname = "a"\nurl = "https://x.org/"\nkind = "html"\nitem = "ul >> li["\n'
+        '[[source]]\nname = "b"\nurl = "https://x.org/"\nkind = "json"\nitems = "results[?"\n',
+    )
     text = "\n".join(found)
     assert "'a' (entry 1): key 'item': invalid CSS selector" in text
     assert "'b' (entry 2): key 'items': invalid JMESPath" in text
@@ -133,8 +142,11 @@ def test_unknown_top_level_and_defaults_keys(tmp_path):
 
 
 def test_unknown_encoding_and_severity_label(tmp_path):
-    found = problems(tmp_path, '[[source]]\nname = "a"\nurl = "https://x.org/"\nkind = "feed"\nencoding = "gbk2"\n'
-                               'severity = { quotas = "high" }\n')
+    found = problems(
+        tmp_path,
+        '[[source]]\nname = "a"\nurl = "https://x.org/"\nkind = "feed"\nencoding = "gbk2"\n'
+        'severity = { quotas = "high" }\n',
+    )
     text = "\n".join(found)
     assert "unknown encoding 'gbk2'" in text
     assert "unknown label(s) quotas" in text
@@ -168,7 +180,9 @@ def test_cli_sources_check(project):
 
 
 def test_a_bad_header_value_is_not_echoed(tmp_path):
-    found = problems(tmp_path, '[[source]]\nname = "a"\nurl = "https://x.org/"\nkind = "feed"\n'
-                               'headers = { Authorization = 123456789 }\n')
+    found = problems(
+        tmp_path,
+        '[[source]]\nname = "a"\nurl = "https://x.org/"\nkind = "feed"\nheaders = { Authorization = 123456789 }\n',
+    )
     text = "\n".join(found)
     assert "key 'headers.Authorization'" in text and "123456789" not in text

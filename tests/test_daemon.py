@@ -90,10 +90,17 @@ def test_diff_sources_tells_added_removed_rescheduled_and_changed():
 
         return {s.name: s for s in parse_config(tomllib.loads(text), Path("sources.toml")).sources}
 
-    old = config(source_entry("a", "http://x/a", "page", interval="1h"), source_entry("b", "http://x/b", "page"),
-                 source_entry("c", "http://x/c", "page"))
-    new = config(source_entry("a", "http://x/a", "page", interval="30m"), source_entry("b", "http://x/b2", "page"),
-                 source_entry("d", "http://x/d", "page"), source_entry("c", "http://x/c", "page"))
+    old = config(
+        source_entry("a", "http://x/a", "page", interval="1h"),
+        source_entry("b", "http://x/b", "page"),
+        source_entry("c", "http://x/c", "page"),
+    )
+    new = config(
+        source_entry("a", "http://x/a", "page", interval="30m"),
+        source_entry("b", "http://x/b2", "page"),
+        source_entry("d", "http://x/d", "page"),
+        source_entry("c", "http://x/c", "page"),
+    )
     changes = diff_sources(old, new)
     assert changes.added == ["d"] and changes.removed == []
     assert changes.rescheduled == ["a"] and changes.changed == ["a", "b"]
@@ -243,10 +250,29 @@ class Daemon:
     """`python -m watcher run` in a subprocess, its output collected line by line."""
 
     def __init__(self, project: Project, *args: str, env: dict[str, str] | None = None) -> None:
-        command = [sys.executable, "-m", "watcher", "--sources", str(project.sources), "--state", str(project.state),
-                   "--alerts", str(project.alerts), "--log-level", "info", "run", *args]
-        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     env={**os.environ, **(env or {})}, cwd=project.root)
+        command = [
+            sys.executable,
+            "-m",
+            "watcher",
+            "--sources",
+            str(project.sources),
+            "--state",
+            str(project.state),
+            "--alerts",
+            str(project.alerts),
+            "--log-level",
+            "info",
+            "run",
+            *args,
+        ]
+        self.proc = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, **(env or {})},
+            cwd=project.root,
+        )
         self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -296,8 +322,9 @@ def wait_until(predicate: Callable[[], bool], timeout: float, message: str = "co
 
 
 def page(*titles: str) -> str:
-    items = "".join(f'<li><a href="/n/{zlib.crc32(title.encode())}">{title}</a> <span>2026-03-01</span></li>'
-                    for title in titles)
+    items = "".join(
+        f'<li><a href="/n/{zlib.crc32(title.encode())}">{title}</a> <span>2026-03-01</span></li>' for title in titles
+    )
     return f"<html><body><ul>{items}</ul></body></html>"
 
 
@@ -317,10 +344,12 @@ def daemons() -> Iterator[list[Daemon]]:
 def setup_project(project: Project, site, receiver: Receiver, names: tuple[str, ...] = ("a",)) -> None:
     for name in names:
         site.add(f"/{name}", page(f"Old notice of {name}"))
-    project.write_sources("".join(source_entry(name, site.url(f"/{name}"), "html", item="li", interval="2s")
-                                  for name in names))
+    project.write_sources(
+        "".join(source_entry(name, site.url(f"/{name}"), "html", item="li", interval="2s") for name in names)
+    )
     (project.alerts / "apprise.yml").write_text(
-        f"version: 1\nurls:\n  - {receiver.url}:\n      - tag: procurement, ops\n", "utf-8")
+        f"version: 1\nurls:\n  - {receiver.url}:\n      - tag: procurement, ops\n", "utf-8"
+    )
     (project.alerts / "routes.toml").write_text(ROUTES, "utf-8")
 
 
@@ -344,29 +373,55 @@ def test_a_page_change_is_delivered_and_health_and_metrics_answer(project, site,
 
     changed_at = time.monotonic()
     site.pages["/a"].set_body(page("Old notice of a", "MOFCOM export control on gallium and germanium").encode())
-    wait_until(lambda: any("gallium" in title for title in receiver.titles()), 10,
-               lambda: f"no alert delivered; got {receiver.received}\n{daemon.output}")
+    wait_until(
+        lambda: any("gallium" in title for title in receiver.titles()),
+        10,
+        lambda: f"no alert delivered; got {receiver.received}\n{daemon.output}",
+    )
     latency = time.monotonic() - changed_at
     assert latency < 2 + 3, latency  # interval + jitter + a check + the drain right after it
     print(f"page change to delivered alert: {latency:.2f}s")
 
     # the receiver saw the message a moment before the daemon heard its answer and marked the row sent
-    wait_until(lambda: 'watcher_deliveries_total{result="sent"} 1.0' in http_get(f"http://127.0.0.1:{port}/metrics")[1],
-               5, "the delivery was never marked sent")
+    wait_until(
+        lambda: 'watcher_deliveries_total{result="sent"} 1.0' in http_get(f"http://127.0.0.1:{port}/metrics")[1],
+        5,
+        "the delivery was never marked sent",
+    )
     status, metrics = http_get(f"http://127.0.0.1:{port}/metrics")
     assert status == 200
-    for line in ('watcher_checks_total{source="a",status="baseline"} 1.0',
-                 'watcher_changes_total{change="new",source="a"}', "watcher_check_duration_seconds_count",
-                 'watcher_last_success_timestamp_seconds{source="a"}',
-                 "watcher_outbox_depth 0.0", 'watcher_outbox_rows{status="sent"} 1.0',
-                 'watcher_deliveries_total{result="sent"} 1.0', 'watcher_items_seen{source="a"} 2.0',
-                 "watcher_sources_scheduled 1.0"):
+    for line in (
+        'watcher_checks_total{source="a",status="baseline"} 1.0',
+        'watcher_changes_total{change="new",source="a"}',
+        "watcher_check_duration_seconds_count",
+        'watcher_last_success_timestamp_seconds{source="a"}',
+        "watcher_outbox_depth 0.0",
+        'watcher_outbox_rows{status="sent"} 1.0',
+        'watcher_deliveries_total{result="sent"} 1.0',
+        'watcher_items_seen{source="a"} 2.0',
+        "watcher_sources_scheduled 1.0",
+    ):
         assert line in metrics, line
     assert "watcher_events_total{" in metrics
 
-    status = subprocess.run([sys.executable, "-m", "watcher", "--sources", str(project.sources), "--state",
-                             str(project.state), "--alerts", str(project.alerts), "status", "--json"],
-                            capture_output=True, text=True, timeout=20)
+    status = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "watcher",
+            "--sources",
+            str(project.sources),
+            "--state",
+            str(project.state),
+            "--alerts",
+            str(project.alerts),
+            "status",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
     picture = json.loads(status.stdout)
     assert picture["daemon"] == {"running": True, "pid": daemon.proc.pid}
     (source,) = picture["sources"]
@@ -389,8 +444,10 @@ def test_reload_on_sighup_and_on_edit_and_an_invalid_edit_keeps_the_old_sources(
     daemons.append(daemon)
     daemon.wait_for_line("check a: baseline")
 
-    project.write_sources(source_entry("a", site.url("/a"), "html", item="li", interval="2s")
-                          + source_entry("drain", site.url("/drain"), "html", item="li", interval="2s"))
+    project.write_sources(
+        source_entry("a", site.url("/a"), "html", item="li", interval="2s")
+        + source_entry("drain", site.url("/drain"), "html", item="li", interval="2s")
+    )
     daemon.signal(signal.SIGHUP)
     daemon.wait_for_line("reloaded (SIGHUP)")
     daemon.wait_for_line("check drain: baseline", timeout=6)
@@ -400,10 +457,16 @@ def test_reload_on_sighup_and_on_edit_and_an_invalid_edit_keeps_the_old_sources(
     mark = daemon.wait_for_line("rejected, still running the previous configuration", timeout=10)
     assert "'url'" in daemon.output  # the log says what is wrong
     hits_a, hits_drain = len(site.hits("/a")), len(site.hits("/drain"))
-    wait_until(lambda: len(site.hits("/a")) > hits_a and len(site.hits("/drain")) > hits_drain, 8,
-               "the old sources stopped being checked after a rejected reload")
-    wait_until(lambda: any("configuration rejected" in title.lower() for title in receiver.titles()), 8,
-               lambda: f"no ops alert for the rejected configuration: {receiver.titles()}")
+    wait_until(
+        lambda: len(site.hits("/a")) > hits_a and len(site.hits("/drain")) > hits_drain,
+        8,
+        "the old sources stopped being checked after a rejected reload",
+    )
+    wait_until(
+        lambda: any("configuration rejected" in title.lower() for title in receiver.titles()),
+        8,
+        lambda: f"no ops alert for the rejected configuration: {receiver.titles()}",
+    )
 
     project.sources.write_text(valid + source_entry("c", site.url("/c"), "html", item="li", interval="2s"), "utf-8")
     daemon.wait_for_line("reloaded (changed: sources.toml)", timeout=10, after=mark)
@@ -419,9 +482,23 @@ def test_stop_waits_for_a_running_check_and_a_second_daemon_is_refused(project, 
     daemons.append(daemon)
     daemon.wait_for_line("check a: baseline")
 
-    second = subprocess.run([sys.executable, "-m", "watcher", "--sources", str(project.sources), "--state",
-                             str(project.state), "--alerts", str(project.alerts), "run"], capture_output=True,
-                            text=True, timeout=20)
+    second = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "watcher",
+            "--sources",
+            str(project.sources),
+            "--state",
+            str(project.state),
+            "--alerts",
+            str(project.alerts),
+            "run",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
     assert second.returncode == 3
     assert f"another watcher daemon (pid {daemon.proc.pid}) is already running" in second.stderr
     assert "Traceback" not in second.stderr
@@ -472,8 +549,11 @@ def test_kill_9_during_a_delivery_then_restart_delivers_each_alert_once(project,
     first.wait_for_line("check a: baseline")
 
     receiver.delay = 30.0  # the channel takes its time: the kill lands while a POST is in flight
-    titles = ["Gallium export licence rules tightened", "Antimony smuggling case in Guangxi",
-              "Lynas signs heavy rare earth offtake with Japan"]
+    titles = [
+        "Gallium export licence rules tightened",
+        "Antimony smuggling case in Guangxi",
+        "Lynas signs heavy rare earth offtake with Japan",
+    ]
     site.pages["/a"].set_body(page("Old notice of a", *titles).encode())
     wait_until(lambda: len(receiver.started) >= 1, 10, lambda: f"no delivery started\n{first.output}")
     first.proc.kill()
@@ -484,8 +564,11 @@ def test_kill_9_during_a_delivery_then_restart_delivers_each_alert_once(project,
     receiver.delay = 0.0
     second = Daemon(project)
     daemons.append(second)
-    wait_until(lambda: sum(1 for t in receiver.titles() for want in titles if want in t) >= 3, 15,
-               lambda: f"not every alert arrived: {receiver.titles()}\n{second.output}")
+    wait_until(
+        lambda: sum(1 for t in receiver.titles() for want in titles if want in t) >= 3,
+        15,
+        lambda: f"not every alert arrived: {receiver.titles()}\n{second.output}",
+    )
     time.sleep(2.5)  # a drain or two later: nothing is sent twice
     for want in titles:
         assert sum(1 for title in receiver.titles() if want in title) == 1, (want, receiver.titles())

@@ -21,8 +21,14 @@ SHIPPED = Path(__file__).parent.parent / "sources.toml"
 
 
 def run(tmp_path: Path, *args: str):
-    base = ["--sources", str(tmp_path / "none.toml"), "--state", str(tmp_path / "none-state"),
-            "--alerts", str(tmp_path / "none-alerts")]
+    base = [
+        "--sources",
+        str(tmp_path / "none.toml"),
+        "--state",
+        str(tmp_path / "none-state"),
+        "--alerts",
+        str(tmp_path / "none-alerts"),
+    ]
     return CliRunner().invoke(cli, [*base, *args], catch_exceptions=False)
 
 
@@ -33,7 +39,7 @@ def cards(output: str) -> dict[str, str]:
     for index, line in enumerate(lines):
         if line.startswith("#procurement") or line.startswith("#ops") or line.startswith("#digest"):
             body = []
-            for following in lines[index + 1:]:
+            for following in lines[index + 1 :]:
                 if not following.startswith("┃"):
                     break
                 body.append(following[2:])
@@ -83,11 +89,14 @@ def test_demo_plays_the_story_and_every_alert_carries_its_facts(tmp_path, temp_r
 
     for quiet in ("LABUBU", "碧根果", "Gold price tops $4,000"):
         assert not any(quiet in title for title in titles), quiet
-        assert any(line.startswith("  · recorded, no alert: [irrelevant]") and quiet in line
-                   for line in out.splitlines()), quiet
+        assert any(
+            line.startswith("  · recorded, no alert: [irrelevant]") and quiet in line for line in out.splitlines()
+        ), quiet
     assert "$ watcher status" in out and "SOURCE" in out and "outbox: 0 pending, 0 dead" in out
-    assert "5 alerts: quota 2, export_control 1, enforcement 1, deal 1; " \
-           "irrelevant items recorded but not alerted: 3." in out
+    assert (
+        "5 alerts: quota 2, export_control 1, enforcement 1, deal 1; "
+        "irrelevant items recorded but not alerted: 3." in out
+    )
     assert " ! " not in out and "\x1b[" not in out  # no mismatch, no colour when not a terminal
     assert list(temp_root.iterdir()) == []  # nothing left behind
 
@@ -100,15 +109,39 @@ def test_keep_leaves_a_state_that_history_reads(tmp_path, temp_root):
     assert f"watcher --sources {kept}/sources.toml --state {kept}/state --alerts {kept}/alerts history" in result.output
     assert list(temp_root.iterdir()) == []
 
-    history = CliRunner().invoke(cli, ["--sources", str(kept / "sources.toml"), "--state", str(kept / "state"),
-                                       "--alerts", str(kept / "alerts"), "history", "--json"],
-                                 catch_exceptions=False)
+    history = CliRunner().invoke(
+        cli,
+        [
+            "--sources",
+            str(kept / "sources.toml"),
+            "--state",
+            str(kept / "state"),
+            "--alerts",
+            str(kept / "alerts"),
+            "history",
+            "--json",
+        ],
+        catch_exceptions=False,
+    )
     assert history.exit_code == 0, history.output
     changes = [json.loads(line) for line in history.output.splitlines()]
     assert sorted(change["label"] for change in changes) == sorted(
-        ["quota", "quota", "deal", "enforcement", "irrelevant", "irrelevant", "irrelevant", "export_control"])
-    status = CliRunner().invoke(cli, ["--sources", str(kept / "sources.toml"), "--state", str(kept / "state"),
-                                      "--alerts", str(kept / "alerts"), "status", "--json"], catch_exceptions=False)
+        ["quota", "quota", "deal", "enforcement", "irrelevant", "irrelevant", "irrelevant", "export_control"]
+    )
+    status = CliRunner().invoke(
+        cli,
+        [
+            "--sources",
+            str(kept / "sources.toml"),
+            "--state",
+            str(kept / "state"),
+            "--alerts",
+            str(kept / "alerts"),
+            "status",
+            "--json",
+        ],
+        catch_exceptions=False,
+    )
     assert json.loads(status.output)["outbox"]["sent"] == 5
 
     again = run(tmp_path, "demo", "--pause", "0", "--keep", str(kept))
@@ -120,8 +153,9 @@ def test_live_sends_through_the_configured_channels(tmp_path, temp_root):
     alerts.mkdir()
     sink = tmp_path / "sent.jsonl"
     (alerts / "apprise.yml").write_text(f"urls:\n  - jsonl://{sink}:\n      - tag: procurement, digest, ops\n")
-    result = CliRunner().invoke(cli, ["--alerts", str(alerts), "demo", "--pause", "0", "--live"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["--alerts", str(alerts), "demo", "--pause", "0", "--live"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     assert cards(result.output) == {}
     sent = [json.loads(line) for line in sink.read_text("utf-8").splitlines()]
@@ -143,8 +177,11 @@ def test_demo_sources_are_the_shipped_entries_with_only_enabled_changed():
 def test_mirror_answers_conditional_requests_and_rewrites_links():
     fetcher = Fetcher(user_agent="t", host_interval=0)
     with DemoServer(["www.sec.gov", "www.mining.com"]) as server:
-        server.put("https://www.mining.com/feed/", b"<rss><link>https://www.mining.com/a/</link>"
-                                                   b"<link>https://www.sec.gov/b</link></rss>", "application/rss+xml")
+        server.put(
+            "https://www.mining.com/feed/",
+            b"<rss><link>https://www.mining.com/a/</link><link>https://www.sec.gov/b</link></rss>",
+            "application/rss+xml",
+        )
         url = server.local("https://www.mining.com/feed/")
         assert url.startswith("http://127.0.0.1:")
         first = fetcher.fetch(url)

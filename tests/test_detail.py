@@ -29,10 +29,14 @@ MNR_38 = "/gk/tzgg/202202/t20220222_2729417.html"
 
 def rows(*entries: tuple[str, str, str]) -> str:
     """A MOFCOM-style list (jpaas markup) of (path, title, date) rows."""
-    lis = "".join(f'<li><a href="{path}" title="{title}" target="_blank">{title[:12]}…</a><span>[{date}]</span></li>'
-                  for path, title, date in entries)
-    return (f'<html><body><div class="nav"><a href="/">首页</a><a href="/zcfb/">政策发布</a></div>'
-            f'<ul class="txtList_01">{lis}</ul><div class="pagination" rows="15" pageNo="1"></div></body></html>')
+    lis = "".join(
+        f'<li><a href="{path}" title="{title}" target="_blank">{title[:12]}…</a><span>[{date}]</span></li>'
+        for path, title, date in entries
+    )
+    return (
+        f'<html><body><div class="nav"><a href="/">首页</a><a href="/zcfb/">政策发布</a></div>'
+        f'<ul class="txtList_01">{lis}</ul><div class="pagination" rows="15" pageNo="1"></div></body></html>'
+    )
 
 
 OLD = ("/zwgk/zcfb/art/2025/art_000000000000000000000000000000a1.html", "商务部公告2025年第10号 旧公告", "2025-02-04")
@@ -47,8 +51,16 @@ class Env:
         self.store = Store.open(tmp_path / "state")
 
     def configure(self, host_interval: float = 0.0, **extra: object) -> None:
-        entry = {"name": "mofcom", "url": self.site.url("/list"), "kind": "html", "item": "ul.txtList_01 > li",
-                 "date": "span", "retries": 0, "detail": {"selector": "div.art-con", "max": 5}, **extra}
+        entry = {
+            "name": "mofcom",
+            "url": self.site.url("/list"),
+            "kind": "html",
+            "item": "ul.txtList_01 > li",
+            "date": "span",
+            "retries": 0,
+            "detail": {"selector": "div.art-con", "max": 5},
+            **extra,
+        }
         entry = {key: value for key, value in entry.items() if value is not None}  # None: drop the default key
         config = parse_config({"settings": {"host_interval": host_interval}, "source": [entry]}, Path("t.toml"))
         self.source = config.sources[0]
@@ -85,8 +97,13 @@ def test_new_announcement_gets_its_detail_text_once_and_the_stored_list_item_is_
     assert result.status == "ok"
     [change] = result.changes
     assert change.change == "new" and change.item.title == NO18[1] and change.item.published == "2025-04-04"
-    for expected in ("【发布单位】安全与管制局", "【发布文号】商务部 海关总署公告2025年第18号",
-                     "【发文日期】2025年04月04日", "1C902.a 金属钐", "2805301910"):
+    for expected in (
+        "【发布单位】安全与管制局",
+        "【发布文号】商务部 海关总署公告2025年第18号",
+        "【发文日期】2025年04月04日",
+        "1C902.a 金属钐",
+        "2805301910",
+    ):
         assert expected in change.item.text
     assert "京ICP备" not in change.item.text and "分享到" not in change.item.text  # only the selected body
     assert "2805301910" in env.stored("changes", MOFCOM_18)  # what history and alerts read
@@ -144,8 +161,10 @@ def test_failing_detail_page_keeps_the_check_ok_and_the_list_item(site, env, cap
     with caplog.at_level(logging.INFO, logger="watcher.extract.detail"):
         result = env.check()
     assert result.status == "ok" and result.error is None and len(result.changes) == 2
-    assert [change.item.text for change in result.changes] == [f"{NO18[1][:12]}…[{NO18[2]}]",
-                                                              f"{OLD[1][:12]}…[{OLD[2]}]"]
+    assert [change.item.text for change in result.changes] == [
+        f"{NO18[1][:12]}…[{NO18[2]}]",
+        f"{OLD[1][:12]}…[{OLD[2]}]",
+    ]
     warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
     assert any("HTTP 500" in record.getMessage() and record.detail_url.endswith(MOFCOM_18) for record in warnings)
     assert any("not an HTML page" in record.getMessage() for record in warnings)
@@ -167,8 +186,10 @@ def test_detail_fetches_respect_the_per_host_spacing(site, env):
 
 def test_js_redirect_is_followed_once(site, env, caplog):
     site.add("/list", rows(NO18))
-    site.add(MOFCOM_18, "<html><head><script>window.location.href='/zwgk/zcfb/art/2025/real.html';</script>"
-                        "</head><body></body></html>")
+    site.add(
+        MOFCOM_18,
+        "<html><head><script>window.location.href='/zwgk/zcfb/art/2025/real.html';</script></head><body></body></html>",
+    )
     serve(site, "/zwgk/zcfb/art/2025/real.html", "mofcom-announcement")
     env.configure(baseline=False)
     with caplog.at_level(logging.INFO, logger="watcher.extract.detail"):
@@ -200,8 +221,15 @@ def test_redirect_loops_stop_after_one_hop(site, env):
 def test_check_json_then_history_carry_the_detail_text(site, project):
     listing = site.add("/list", rows(OLD))
     serve(site, MIIT_25, "miit-quota-notice")
-    project.write_sources(source_entry("miit-ycls", site.url("/list"), item="ul.txtList_01 > li", date="span",
-                                       detail={"selector": "#con_con", "max": 3}))
+    project.write_sources(
+        source_entry(
+            "miit-ycls",
+            site.url("/list"),
+            item="ul.txtList_01 > li",
+            date="span",
+            detail={"selector": "#con_con", "max": 3},
+        )
+    )
     assert project.cli("check", "--json").stdout == ""
 
     title = "工业和信息化部 自然资源部关于下达2024年第一批稀土开采、冶炼分离总量控制指标的通知"
@@ -219,11 +247,14 @@ def test_check_json_then_history_carry_the_detail_text(site, project):
 # --- the extraction itself, on the saved pages ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("case", "where", "figure"), [
-    ("mofcom-announcement", "div.art-con.art-con-bottonmLine", "2805301910"),
-    ("miit-quota-notice", "#con_con", "135000吨"),
-    ("mnr-gbk-notice", "#content1 div.TRS_Editor", "100800吨"),
-])
+@pytest.mark.parametrize(
+    ("case", "where", "figure"),
+    [
+        ("mofcom-announcement", "div.art-con.art-con-bottonmLine", "2805301910"),
+        ("miit-quota-notice", "#con_con", "135000吨"),
+        ("mnr-gbk-notice", "#content1 div.TRS_Editor", "100800吨"),
+    ],
+)
 def test_text_block_heuristic_finds_the_body_without_trafilatura(case, where, figure):
     html = decode((DETAIL / case / "body.html").read_bytes(), "text/html").text
     main = extract_main_text(html, article=False)
@@ -233,10 +264,12 @@ def test_text_block_heuristic_finds_the_body_without_trafilatura(case, where, fi
 
 def test_heuristic_prefers_prose_to_a_long_link_list():
     links = "".join(f'<li><a href="/n/{n}">一条很长很长的相关链接标题第{n}条新闻</a></li>' for n in range(40))
-    html = (f'<html><body><div id="side"><ul>{links}</ul></div>'
-            '<div id="main"><p>正文第一段，说明指标为135000吨。</p>'
-            '<p>正文第二段，说明分解情况见附件一，由两家集团执行。</p></div>'
-            "</body></html>")
+    html = (
+        f'<html><body><div id="side"><ul>{links}</ul></div>'
+        '<div id="main"><p>正文第一段，说明指标为135000吨。</p>'
+        "<p>正文第二段，说明分解情况见附件一，由两家集团执行。</p></div>"
+        "</body></html>"
+    )
     assert largest_block(parse_html(html)).get("id") == "main"
 
 
@@ -268,8 +301,11 @@ def test_next_hop_forms_and_merge():
 
 EDGAR_INDEX = "/Archives/edgar/data/1801368/000119312525157310/0001193125-25-157310-index.htm"
 EX_99_1 = "/Archives/edgar/data/1801368/000119312525157310/d43796dex991.htm"
-SHIPPED_SEC = next(source for source in load_config(Path(__file__).parent.parent / "sources.toml").sources
-                   if source.name == "sec-mp-materials-8k")
+SHIPPED_SEC = next(
+    source
+    for source in load_config(Path(__file__).parent.parent / "sources.toml").sources
+    if source.name == "sec-mp-materials-8k"
+)
 
 
 def edgar_feed(site, newest: bool = True) -> bytes:
@@ -278,7 +314,7 @@ def edgar_feed(site, newest: bool = True) -> bytes:
     xml = xml.replace("https://www.sec.gov", site.url(""))
     if not newest:
         first = xml.index("<entry>")
-        xml = xml[:first] + xml[xml.index("<entry>", first + 1):]
+        xml = xml[:first] + xml[xml.index("<entry>", first + 1) :]
     return xml.encode("latin-1")
 
 
@@ -290,10 +326,14 @@ def serve_edgar_filing(site) -> None:
 
 
 def test_shipped_sec_entries_follow_the_ex_99_1_link_of_the_filing_index():
-    sec = [source for source in load_config(Path(__file__).parent.parent / "sources.toml").sources
-           if source.host.endswith("sec.gov") and "8-K" in source.url and "getcompany" in source.url]
-    assert sec and all(source.detail is not None and source.detail.follow == SHIPPED_SEC.detail.follow
-                       for source in sec)
+    sec = [
+        source
+        for source in load_config(Path(__file__).parent.parent / "sources.toml").sources
+        if source.host.endswith("sec.gov") and "8-K" in source.url and "getcompany" in source.url
+    ]
+    assert sec and all(
+        source.detail is not None and source.detail.follow == SHIPPED_SEC.detail.follow for source in sec
+    )
     html = (DETAIL / "edgar-8k-index" / "body.html").read_text("utf-8")
     base = "https://www.sec.gov" + EDGAR_INDEX
     assert followed_link(html, base, SHIPPED_SEC.detail.follow) == "https://www.sec.gov" + EX_99_1
@@ -302,8 +342,9 @@ def test_shipped_sec_entries_follow_the_ex_99_1_link_of_the_filing_index():
 def test_8k_entry_reads_the_press_release_behind_its_index_page(site, env, caplog):
     feed = site.add("/feed", edgar_feed(site, newest=False), content_type="application/atom+xml")
     serve_edgar_filing(site)
-    env.configure(kind="feed", url=site.url("/feed"), item=None, date=None, detail={
-        "follow": SHIPPED_SEC.detail.follow, "max": 3})
+    env.configure(
+        kind="feed", url=site.url("/feed"), item=None, date=None, detail={"follow": SHIPPED_SEC.detail.follow, "max": 3}
+    )
     assert env.check().status == "baseline"  # the 8-K of 2024-11-01 only
 
     feed.set_body(edgar_feed(site))  # the 8-K of 2025-07-10 appears
@@ -312,9 +353,13 @@ def test_8k_entry_reads_the_press_release_behind_its_index_page(site, env, caplo
     [change] = result.changes
     assert change.change == "new" and change.item.title.startswith("8-K")
     text = change.item.text
-    for expected in ("Transformational Public-Private Partnership with the Department of Defense",
-                     "$400 million", "$150 million loan", "price floor commitment of $110 per kilogram",
-                     "100% of the magnets"):
+    for expected in (
+        "Transformational Public-Private Partnership with the Department of Defense",
+        "$400 million",
+        "$150 million loan",
+        "price floor commitment of $110 per kilogram",
+        "100% of the magnets",
+    ):
         assert expected in text, expected
     assert "Document Format Files" not in text and "not this" not in text
     assert len(site.hits(EDGAR_INDEX)) == 1 and len(site.hits(EX_99_1)) == 1
@@ -334,24 +379,35 @@ def test_follow_without_a_matching_link_reads_the_page_itself(site, env, caplog)
     assert any("no link matching follow" in record.getMessage() for record in caplog.records)
 
 
-@pytest.mark.parametrize(("document", "description"), [
-    ("q1fy27exhibit991er.htm", "EX-99.1"), ("ex99-1.htm", "PRESS RELEASE"), ("release.htm", "EXHIBIT 99.1")])
+@pytest.mark.parametrize(
+    ("document", "description"),
+    [("q1fy27exhibit991er.htm", "EX-99.1"), ("ex99-1.htm", "PRESS RELEASE"), ("release.htm", "EXHIBIT 99.1")],
+)
 def test_follow_selector_goes_by_the_type_cell_not_the_file_name(document, description):
     folder = "/Archives/edgar/data/1/000000000025000001/"
-    html = ('<table class="tableFile" summary="Document Format Files">'
-            "<tr><th>Seq</th><th>Description</th><th>Document</th><th>Type</th><th>Size</th></tr>"
-            f'<tr><td scope="row">1</td><td scope="row">8-K</td><td scope="row"><a href="/ix?doc={folder}x8k.htm">'
-            'x8k.htm</a> &nbsp;&nbsp;<span style="color: green">iXBRL</span></td><td scope="row">8-K</td>'
-            '<td scope="row">1</td></tr>'
-            f'<tr class="evenRow"><td scope="row">2</td><td scope="row">{description}</td><td scope="row">'
-            f'<a href="{folder}{document}">{document}</a></td><td scope="row">EX-99.1</td><td scope="row">2</td></tr>'
-            "</table>")
+    html = (
+        '<table class="tableFile" summary="Document Format Files">'
+        "<tr><th>Seq</th><th>Description</th><th>Document</th><th>Type</th><th>Size</th></tr>"
+        f'<tr><td scope="row">1</td><td scope="row">8-K</td><td scope="row"><a href="/ix?doc={folder}x8k.htm">'
+        'x8k.htm</a> &nbsp;&nbsp;<span style="color: green">iXBRL</span></td><td scope="row">8-K</td>'
+        '<td scope="row">1</td></tr>'
+        f'<tr class="evenRow"><td scope="row">2</td><td scope="row">{description}</td><td scope="row">'
+        f'<a href="{folder}{document}">{document}</a></td><td scope="row">EX-99.1</td><td scope="row">2</td></tr>'
+        "</table>"
+    )
     assert followed_link(html, "https://www.sec.gov" + folder + "i.htm", SHIPPED_SEC.detail.follow) == (
-        "https://www.sec.gov" + folder + document)
+        "https://www.sec.gov" + folder + document
+    )
 
 
 def test_invalid_follow_selector_is_a_configuration_error():
     with pytest.raises(ConfigError) as caught:
-        parse_config({"source": [{"name": "sec", "url": "https://www.sec.gov/x", "kind": "feed",
-                                  "detail": {"follow": "table[["}}]}, Path("s.toml"))
+        parse_config(
+            {
+                "source": [
+                    {"name": "sec", "url": "https://www.sec.gov/x", "kind": "feed", "detail": {"follow": "table[["}}
+                ]
+            },
+            Path("s.toml"),
+        )
     assert "'sec'" in str(caught.value) and "follow" in str(caught.value)

@@ -51,10 +51,16 @@ def test_the_comparison_rules_are_strict(evaluation):
     assert compare("parties", ["U.S. Department of War (Office of Strategic Capital)"], ["U.S. Department of War"])
     assert not compare("parties", ["United States", "Australia"], ["United States Government"])  # one-to-one
     assert not compare("doc_no", None, "工信部联原〔2023〕159号")
-    assert compare("allocations", [{"company": "包头钢铁集团公司", "mining_tonnes": 44130}],
-                   [{"company": "包头钢铁集团公司", "mining_tonnes": 44130}])
-    assert not compare("allocations", [{"company": "包头钢铁集团公司", "mining_tonnes": 44130}],
-                       [{"company": "包头钢铁集团公司", "mining_tonnes": 44131}])
+    assert compare(
+        "allocations",
+        [{"company": "包头钢铁集团公司", "mining_tonnes": 44130}],
+        [{"company": "包头钢铁集团公司", "mining_tonnes": 44130}],
+    )
+    assert not compare(
+        "allocations",
+        [{"company": "包头钢铁集团公司", "mining_tonnes": 44130}],
+        [{"company": "包头钢铁集团公司", "mining_tonnes": 44131}],
+    )
 
 
 def test_speed_smoke(evaluation):

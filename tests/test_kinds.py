@@ -52,12 +52,15 @@ def test_fixture_extracts_expected_items(site, case):
 
 
 def test_html_defaults_title_link_date(site):
-    site.add("/list", """<html><body><div class="news">
+    site.add(
+        "/list",
+        """<html><body><div class="news">
       <div class="row"><h3><a href="/n/1.html">Lynas signs offtake</a></h3><p>Posted Oct 9, 2025</p></div>
       <div class="row"><h3><a href="http://other.example/2.html">MP Materials update</a></h3>
         <em>2025年10月8日</em></div>
       <div class="row"><a href="javascript:void(0)">no link</a></div>
-      </div></body></html>""")
+      </div></body></html>""",
+    )
     source = make_source(site.url("/list"), {"kind": "html", "item": "div.row"})
     fetched = Fetcher(user_agent="t", host_interval=0).fetch(source.url)
     items = make_extractor("html").extract(fetched, source)
@@ -71,13 +74,14 @@ def test_html_defaults_title_link_date(site):
 
 
 def test_html_id_ignores_scheme_and_tracking(site):
-    body = ('<ul><li><a href="{0}://www.mofcom.gov.cn/art/2025/art_1.html?utm_source=x#top">A</a></li></ul>')
+    body = '<ul><li><a href="{0}://www.mofcom.gov.cn/art/2025/art_1.html?utm_source=x#top">A</a></li></ul>'
     ids = []
     for scheme in ("http", "https"):
         site.add("/l", body.format(scheme))
         source = make_source(site.url("/l"), {"kind": "html", "item": "li"})
-        ids.append(make_extractor("html").extract(Fetcher(user_agent="t", host_interval=0).fetch(source.url),
-                                                  source)[0].id)
+        ids.append(
+            make_extractor("html").extract(Fetcher(user_agent="t", host_interval=0).fetch(source.url), source)[0].id
+        )
     assert ids[0] == ids[1] == "//www.mofcom.gov.cn/art/2025/art_1.html"
 
 
@@ -97,8 +101,9 @@ def test_broken_feed_is_an_extract_error(site):
 
 def test_truncated_feed_keeps_the_entries_it_has(site):
     body = (FIXTURES / "feed/rss-news/body.xml").read_bytes()
-    site.add("/feed", body[: body.index(b"<item>", body.index(b"<item>") + 10) + 40],
-             content_type="application/rss+xml")
+    site.add(
+        "/feed", body[: body.index(b"<item>", body.index(b"<item>") + 10) + 40], content_type="application/rss+xml"
+    )
     source = make_source(site.url("/feed"), {"kind": "feed"})
     items = make_extractor("feed").extract(Fetcher(user_agent="t", host_interval=0).fetch(source.url), source)
     assert items[0].title.startswith("Apple to invest $500 million")
@@ -130,8 +135,9 @@ def test_empty_body_is_an_extract_error(site):
 
 
 def test_contains_selector_works_on_every_page(site):
-    site.add("/l", "<html><body><ul><li><a href='/a'>稀土 出口管制</a></li>"
-                   "<li><a href='/b'>其他</a></li></ul></body></html>")
+    site.add(
+        "/l", "<html><body><ul><li><a href='/a'>稀土 出口管制</a></li><li><a href='/b'>其他</a></li></ul></body></html>"
+    )
     source = make_source(site.url("/l"), {"kind": "html", "item": "li:contains('稀土')"})
     fetcher = Fetcher(user_agent="t", host_interval=0)
     for _ in range(3):  # lxml's own :contains() translation failed on every second document
@@ -145,12 +151,27 @@ def test_link_fast_paths_agree_with_urljoin():
     from watcher.extract.markup import absolute, canonical_id
 
     bases = ["http://127.0.0.1:8765/list.html", "https://www.MOFCOM.gov.cn/zwgk/zcfb/index.html", "http://x.org"]
-    hrefs = ["/art/2025/art_1.html", "http://Www.X.org:80/a", "https://x.org:443/b/c", "https://x.org:8443/b", "/",
-             "/./x", "/a/../b", "http://x.org", "HTTP://X.ORG/A", "./t20220130_1.html", "../up.html", "?page=2"]
+    hrefs = [
+        "/art/2025/art_1.html",
+        "http://Www.X.org:80/a",
+        "https://x.org:443/b/c",
+        "https://x.org:8443/b",
+        "/",
+        "/./x",
+        "/a/../b",
+        "http://x.org",
+        "HTTP://X.ORG/A",
+        "./t20220130_1.html",
+        "../up.html",
+        "?page=2",
+    ]
     for base in bases:
         for href in hrefs:
             expected = urljoin(base, href)
             assert absolute(base, href) == expected, (base, href)
-    assert canonical_id("https://Www.X.org:443/a/b.html") == canonical_id("http://www.x.org/a/b.html") == \
-        "//www.x.org/a/b.html"
+    assert (
+        canonical_id("https://Www.X.org:443/a/b.html")
+        == canonical_id("http://www.x.org/a/b.html")
+        == "//www.x.org/a/b.html"
+    )
     assert canonical_id("http://x.org:8080/a?utm_source=x&id=3#top") == "//x.org:8080/a?id=3"

@@ -39,8 +39,14 @@ def smtp():
         ok = isinstance(auth_data, LoginPassword) and auth_data.password == SMTP_PASSWORD.encode()
         return AuthResult(success=ok)
 
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=authenticate,
-                            auth_required=True, auth_require_tls=False)
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=authenticate,
+        auth_required=True,
+        auth_require_tls=False,
+    )
     controller.start()
     inbox.port = controller.port
     yield inbox
@@ -48,12 +54,16 @@ def smtp():
 
 
 def configure(project, site, smtp=None, *, procurement_url=None, max_attempts=3, burst=5):
-    urls = [f"  - {procurement_url or site.url('/hook').replace('http://', 'json://')}:\n      - tag: procurement\n",
-            f"  - {site.url('/ops').replace('http://', 'json://')}:\n      - tag: ops\n",
-            f"  - {site.url('/digest').replace('http://', 'json://')}:\n      - tag: digest\n"]
+    urls = [
+        f"  - {procurement_url or site.url('/hook').replace('http://', 'json://')}:\n      - tag: procurement\n",
+        f"  - {site.url('/ops').replace('http://', 'json://')}:\n      - tag: ops\n",
+        f"  - {site.url('/digest').replace('http://', 'json://')}:\n      - tag: digest\n",
+    ]
     if smtp is not None:
-        urls.append(f"  - mailto://watcher:{SMTP_PASSWORD}@127.0.0.1:{smtp.port}?mode=insecure"
-                    f"&from=watcher@example.org&to=buyer@example.org:\n      - tag: procurement\n")
+        urls.append(
+            f"  - mailto://watcher:{SMTP_PASSWORD}@127.0.0.1:{smtp.port}?mode=insecure"
+            f"&from=watcher@example.org&to=buyer@example.org:\n      - tag: procurement\n"
+        )
     (project.alerts / "apprise.yml").write_text("version: 1\nurls:\n" + "".join(urls))
     (project.alerts / "routes.toml").write_text(f"""
 [delivery]
@@ -75,8 +85,10 @@ mode = "digest"
 
 
 def listing(*titles: str) -> str:
-    rows = "".join(f'<li><a href="/n/{abs(hash(t)) % 10**8}.html">{html.escape(t)}</a> <span>2025-10-09</span></li>'
-                   for t in titles)
+    rows = "".join(
+        f'<li><a href="/n/{abs(hash(t)) % 10**8}.html">{html.escape(t)}</a> <span>2025-10-09</span></li>'
+        for t in titles
+    )
     return f"<html><body><ul class='list'>{rows}</ul></body></html>"
 
 
@@ -86,8 +98,9 @@ CONTROL = "商务部公告2025年第61号 公布对境外相关稀土物项实�
 
 def start(project, site, *titles: str, official: bool = True):
     page = site.add("/list", listing(BASE))
-    project.write_sources(source_entry("mofcom", site.url("/list"), item="ul.list > li", official=official,
-                                       publisher="MOFCOM"))
+    project.write_sources(
+        source_entry("mofcom", site.url("/list"), item="ul.list > li", official=official, publisher="MOFCOM")
+    )
     assert project.cli("check").exit_code == 0  # baseline
     page.set_body(listing(*titles, BASE).encode())
     return page
@@ -148,8 +161,12 @@ def test_killed_mid_delivery_then_restart_delivers_once(site, project):
     start(project, site, CONTROL)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     args = ["--sources", str(project.sources), "--state", str(project.state), "--alerts", str(project.alerts)]
-    process = subprocess.Popen([sys.executable, "-c", "from watcher.cli import main; main()", *args, "check"],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from watcher.cli import main; main()", *args, "check"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 20
     while not [r for r in site.requests if r["path"] == "/hook"] and time.time() < deadline:
         time.sleep(0.05)
@@ -175,9 +192,13 @@ def test_recorded_but_not_sent_is_delivered_once_by_the_next_run(site, project):
 
 def test_digest_collects_three_low_events_into_one_message(site, project):
     configure(project, site)
-    start(project, site, "Rare earth prices rise as magnet demand grows",
-          "China's rare earth exports fall 10% in October, customs data show",
-          "Dysprosium oxide price climbs to two-year high on tight supply")
+    start(
+        project,
+        site,
+        "Rare earth prices rise as magnet demand grows",
+        "China's rare earth exports fall 10% in October, customs data show",
+        "Dysprosium oxide price climbs to two-year high on tight supply",
+    )
     assert "delivered" not in project.cli("check").output
     assert site.received("/digest") == []
     assert "delivered 3 (digest 3)" in project.cli("outbox", "send", "--digests").output
@@ -201,11 +222,15 @@ def test_page_text_cannot_inject_mentions_or_markup(site, project, smtp):
     from apprise.plugins.slack import NotifySlack
 
     configure(project, site, smtp)
-    evil = ("MP Materials signs $500 million offtake deal <@U123> <!channel> @here <script>alert(1)</script> "
-            "**urgent** [click](http://evil.example)")
+    evil = (
+        "MP Materials signs $500 million offtake deal <@U123> <!channel> @here <script>alert(1)</script> "
+        "**urgent** [click](http://evil.example)"
+    )
     page = start(project, site, BASE)
-    row = (f'<li><a href="/n/evil.html">{html.escape(evil)}</a> <span>2025-10-09</span>'
-           f"<p>{html.escape('The $500 million offtake deal covers NdPr oxide. ' + evil)}</p></li>")
+    row = (
+        f'<li><a href="/n/evil.html">{html.escape(evil)}</a> <span>2025-10-09</span>'
+        f"<p>{html.escape('The $500 million offtake deal covers NdPr oxide. ' + evil)}</p></li>"
+    )
     page.set_body(listing(BASE).replace("<ul class='list'>", "<ul class='list'>" + row).encode())
     project.cli("check")
     (hook,) = site.received("/hook")
@@ -226,8 +251,12 @@ def test_no_secret_in_logs_errors_or_output(site, project, smtp, caplog):
     (project.alerts / "apprise.yml").write_text(f"version: 1\nurls:\n  - {smtp_url}:\n      - tag: procurement\n")
     caplog.set_level(logging.DEBUG)
     start(project, site, CONTROL)
-    outputs = [project.cli("check").output, project.cli("outbox").output, project.cli("outbox", "--json").output,
-               project.cli("notify-test").output]
+    outputs = [
+        project.cli("check").output,
+        project.cli("outbox").output,
+        project.cli("outbox", "--json").output,
+        project.cli("notify-test").output,
+    ]
     assert "1 failed, will retry" in outputs[0]
     for text in [*outputs, caplog.text]:
         assert SMTP_PASSWORD not in text
@@ -273,8 +302,10 @@ def test_env_secrets_and_configuration_errors(site, project, monkeypatch):
 
 def test_world_readable_file_with_a_secret_warns(site, project, caplog):
     path = project.alerts / "apprise.yml"
-    path.write_text(f"version: 1\nurls:\n  - mailto://u:{SMTP_PASSWORD}@127.0.0.1:25?mode=insecure&from=a@b.org:\n"
-                    "      - tag: procurement\n")
+    path.write_text(
+        f"version: 1\nurls:\n  - mailto://u:{SMTP_PASSWORD}@127.0.0.1:25?mode=insecure&from=a@b.org:\n"
+        "      - tag: procurement\n"
+    )
     path.chmod(0o644)
     from watcher.notify.channels import load_channels
 
@@ -318,8 +349,10 @@ def test_a_claim_from_an_earlier_life_of_the_same_pid_is_released(site, project)
     start(project, site, CONTROL)
     project.cli("check", "--no-notify")
     store = Store.open(project.state)
-    store.db.execute("UPDATE deliveries SET status = 'sending', claimed_at = ?, claimed_by = ?",
-                     [store.now(), f"{_os.getpid()}:earlierlife"])
+    store.db.execute(
+        "UPDATE deliveries SET status = 'sending', claimed_at = ?, claimed_by = ?",
+        [store.now(), f"{_os.getpid()}:earlierlife"],
+    )
     assert store.release_stale_claims(300) == 1
     store.close()
     assert "delivered 1" in project.cli("outbox", "send").output

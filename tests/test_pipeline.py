@@ -13,8 +13,11 @@ from watcher.store import Store
 
 
 def notices(*numbers: int) -> str:
-    rows = "".join(f'<li><a href="/art/2025/art_{n:032x}.html" title="商务部公告2025年第{n}号">第{n}号…</a>'
-                   f"<span>[2025-10-{n:02d}]</span></li>" for n in numbers)
+    rows = "".join(
+        f'<li><a href="/art/2025/art_{n:032x}.html" title="商务部公告2025年第{n}号">第{n}号…</a>'
+        f"<span>[2025-10-{n:02d}]</span></li>"
+        for n in numbers
+    )
     return f'<html><body><div class="nav"><a href="/">首页</a></div><ul class="txtList_01">{rows}</ul></body></html>'
 
 
@@ -26,10 +29,17 @@ def env(site, tmp_path):
         store = Store.open(tmp_path / "state")
 
         def configure(self, **extra):
-            entry = {"name": "mofcom", "url": site.url("/list"), "kind": "html", "item": "ul.txtList_01 > li",
-                     "retries": 0, **extra}
-            config = parse_config({"settings": {"host_interval": 0, "failure_threshold": 2}, "source": [entry]},
-                                  Path("t.toml"))
+            entry = {
+                "name": "mofcom",
+                "url": site.url("/list"),
+                "kind": "html",
+                "item": "ul.txtList_01 > li",
+                "retries": 0,
+                **extra,
+            }
+            config = parse_config(
+                {"settings": {"host_interval": 0, "failure_threshold": 2}, "source": [entry]}, Path("t.toml")
+            )
             self.source = config.sources[0]
             self.pipeline = build_pipeline(config, self.store)
             return self.source
@@ -55,13 +65,17 @@ def test_baseline_then_new_then_conditional_unchanged(site, env):
     second = env.check()
     assert second.status == "ok"
     assert [(c.change, c.item.title, c.item.published) for c in second.changes] == [
-        ("new", "商务部公告2025年第4号", "2025-10-04")]
+        ("new", "商务部公告2025年第4号", "2025-10-04")
+    ]
 
     third = env.check()
     assert third.status == "unchanged" and third.changes == [] and third.http_status == 304
     assert site.hits("/list")[-1]["headers"]["If-None-Match"] == page.etag
     assert env.rows("SELECT status, http_status, items, new FROM checks ORDER BY id") == [
-        ("baseline", 200, 3, 0), ("ok", 200, 4, 1), ("unchanged", 304, 0, 0)]
+        ("baseline", 200, 3, 0),
+        ("ok", 200, 4, 1),
+        ("unchanged", 304, 0, 0),
+    ]
 
 
 def test_same_body_without_validators_skips_parsing(site, env):
@@ -76,8 +90,10 @@ def test_removed_and_returning_items(site, env):
     env.check()
     page.set_body(notices(4, 1, 2).encode())
     changes = env.check().changes
-    assert sorted((c.change, c.item.title) for c in changes) == [("new", "商务部公告2025年第4号"),
-                                                                ("removed", "商务部公告2025年第3号")]
+    assert sorted((c.change, c.item.title) for c in changes) == [
+        ("new", "商务部公告2025年第4号"),
+        ("removed", "商务部公告2025年第3号"),
+    ]
     page.set_body(notices(4, 1, 2, 3).encode())
     assert env.check().changes == []  # back on the page, unchanged: not new a second time
 
@@ -136,8 +152,11 @@ def test_full_disk_loses_nothing(site, env):
     page = site.add("/list", notices(1, 2))
     env.check()
     long_title = "商务部公告2025年第3号 " + "关于稀土物项出口管制的决定 " * 4000  # needs new pages to store
-    page.set_body(notices(1, 2).replace("<ul class=\"txtList_01\">",
-                  f'<ul class="txtList_01"><li><a href="/art/3.html">{long_title}</a></li>').encode())
+    page.set_body(
+        notices(1, 2)
+        .replace('<ul class="txtList_01">', f'<ul class="txtList_01"><li><a href="/art/3.html">{long_title}</a></li>')
+        .encode()
+    )
     env.store.db.execute("VACUUM")
     pages = env.store.db.execute("PRAGMA page_count").fetchone()[0]
     env.store.db.execute(f"PRAGMA max_page_count = {pages}")  # no room for one more page: SQLITE_FULL
@@ -153,8 +172,10 @@ def test_full_disk_loses_nothing(site, env):
 def test_run_checks_isolates_failures(site, tmp_path):
     site.add("/a", notices(1))
     site.add("/b", notices(2))
-    entries = [{"name": n, "url": site.url(p), "kind": "html", "item": "li", "retries": 0}
-               for n, p in (("a", "/a"), ("b", "/b"), ("dead", "/nothing"))]
+    entries = [
+        {"name": n, "url": site.url(p), "kind": "html", "item": "li", "retries": 0}
+        for n, p in (("a", "/a"), ("b", "/b"), ("dead", "/nothing"))
+    ]
     config = parse_config({"settings": {"host_interval": 0}, "source": entries}, Path("t.toml"))
     store = Store.open(tmp_path / "state")
     results = {r.source: r for r in run_checks(config.sources, build_pipeline(config, store), workers=3)}

@@ -32,13 +32,20 @@ def test_gbk_list_suggests_the_item_selector_and_the_snippet_checks_cleanly(site
     result = project.cli("sources", "try", site.url("/gk/tzgg/"))
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for line in (f"final URL     {site.url('/gk/tzgg/')}", "HTTP status   200", "content type  text/html",
-                 "charset       gb18030 (from the <meta> tag or XML declaration)", "looks like    html"):
+    for line in (
+        f"final URL     {site.url('/gk/tzgg/')}",
+        "HTTP status   200",
+        "content type  text/html",
+        "charset       gb18030 (from the <meta> tag or XML declaration)",
+        "looks like    html",
+    ):
         assert line in out
     assert '1. item = "ul.ky_open_list > li"   4 rows with one link and a date (of 4 matched)   date = "span"' in out
     assert "自然资源部关于公布朱镕基同志题词石刻等保护名录的通知（测试用GBK字：喆、镕）" in out
-    assert f"2022-02-22       自然资源部关于下达2022年度稀土矿钨矿开采总量控制指标（第一批）的通知  " \
-           f"{site.url('/gk/tzgg/202202/t20220222_2729417.html')}" in out
+    assert (
+        f"2022-02-22       自然资源部关于下达2022年度稀土矿钨矿开采总量控制指标（第一批）的通知  "
+        f"{site.url('/gk/tzgg/202202/t20220222_2729417.html')}" in out
+    )
     assert "== page: first lines of the main text" in out
 
     snippet = snippet_of(out)
@@ -60,8 +67,18 @@ def test_given_item_selector_lists_items_as_json(site, project):
     case = SOURCES / "mnr-tzgg"
     site.add_fixture("/gk/tzgg/", case)
     project.write_sources("")
-    result = project.cli("sources", "try", site.url("/gk/tzgg/"), "--item", "ul.ky_open_list > li", "--date", "span",
-                         "--limit", "10", "--json")
+    result = project.cli(
+        "sources",
+        "try",
+        site.url("/gk/tzgg/"),
+        "--item",
+        "ul.ky_open_list > li",
+        "--date",
+        "span",
+        "--limit",
+        "10",
+        "--json",
+    )
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert (data["status"], data["charset"], data["charset_source"]) == (200, "utf-8", "meta")
@@ -100,8 +117,13 @@ def test_federal_register_json_guesses_items_and_fields(site, project):
     data = json.loads(result.stdout)
     [section] = data["sections"]
     assert section["kind"] == "json"
-    assert section["options"] == {"items": "results", "title": "title", "link": "html_url",
-                                  "date": "publication_date", "text": ["type", "abstract"]}
+    assert section["options"] == {
+        "items": "results",
+        "title": "title",
+        "link": "html_url",
+        "date": "publication_date",
+        "text": ["type", "abstract"],
+    }
     assert [(item["title"], item["published"]) for item in section["items"]] == expected(case)
     assert any(line.startswith("top-level: description (string), count (number)") for line in section["lines"])
     entry = tomllib.loads(data["toml"])["source"][0]
@@ -128,15 +150,28 @@ def test_page_kind_shows_the_main_text(site, project):
     out = result.stdout
     assert "== page: first lines of the main text (#content) ==" in out and "== html" not in out
     assert "Rare earth export licensing: current rules" in out
-    assert tomllib.loads(snippet_of(out))["source"][0] == {"name": "127-0-0-1-rules", "url": site.url("/rules"),
-                                                           "kind": "page", "selector": "#content"}
+    assert tomllib.loads(snippet_of(out))["source"][0] == {
+        "name": "127-0-0-1-rules",
+        "url": site.url("/rules"),
+        "kind": "page",
+        "selector": "#content",
+    }
 
 
 def test_headers_encoding_and_user_agent_are_sent_and_kept(site, project):
     site.add_fixture("/gk/tzgg/", FIXTURES / "html" / "gbk-meta-only")
     project.write_sources("", settings='user_agent = "watcher-test/1 (ops@example.org)"')
-    result = project.cli("sources", "try", site.url("/gk/tzgg/"), "--header", "Referer: https://www.mnr.gov.cn/",
-                         "--encoding", "gbk", "--item", "ul.ky_open_list > li")
+    result = project.cli(
+        "sources",
+        "try",
+        site.url("/gk/tzgg/"),
+        "--header",
+        "Referer: https://www.mnr.gov.cn/",
+        "--encoding",
+        "gbk",
+        "--item",
+        "ul.ky_open_list > li",
+    )
     assert result.exit_code == 0
     [hit] = site.hits("/gk/tzgg/")
     assert hit["headers"]["Referer"] == "https://www.mnr.gov.cn/"

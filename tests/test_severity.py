@@ -12,21 +12,24 @@ from watcher.analyze.severity import severity
 from watcher.core.errors import ConfigError
 
 
-@pytest.mark.parametrize(("label", "official", "facts", "level"), [
-    ("quota", True, {"mining_tonnes": 135000}, "high"),
-    ("quota", False, {"mining_tonnes": 135000}, "high"),  # a quota figure is actionable even when reported
-    ("quota", False, {}, "medium"),
-    ("export_control", True, {}, "high"),
-    ("export_control", False, {}, "medium"),
-    ("export_control", False, {"control_codes": ["1C902.a"]}, "high"),
-    ("enforcement", False, {}, "medium"),
-    ("enforcement", True, {}, "high"),
-    ("deal", False, {}, "low"),
-    ("deal", False, {"amount_usd": 120_000_000}, "medium"),
-    ("deal", False, {"amounts_usd": [{"amount_usd": 1_250_000_000}]}, "high"),
-    ("market", True, {"amount_usd": 10**10}, "low"),
-    ("irrelevant", True, {"mining_tonnes": 1}, "low"),
-])
+@pytest.mark.parametrize(
+    ("label", "official", "facts", "level"),
+    [
+        ("quota", True, {"mining_tonnes": 135000}, "high"),
+        ("quota", False, {"mining_tonnes": 135000}, "high"),  # a quota figure is actionable even when reported
+        ("quota", False, {}, "medium"),
+        ("export_control", True, {}, "high"),
+        ("export_control", False, {}, "medium"),
+        ("export_control", False, {"control_codes": ["1C902.a"]}, "high"),
+        ("enforcement", False, {}, "medium"),
+        ("enforcement", True, {}, "high"),
+        ("deal", False, {}, "low"),
+        ("deal", False, {"amount_usd": 120_000_000}, "medium"),
+        ("deal", False, {"amounts_usd": [{"amount_usd": 1_250_000_000}]}, "high"),
+        ("market", True, {"amount_usd": 10**10}, "low"),
+        ("irrelevant", True, {"mining_tonnes": 1}, "low"),
+    ],
+)
 def test_rules(label, official, facts, level):
     assert severity(label, official=official, facts=facts) == level
 
@@ -49,8 +52,11 @@ def test_rules_are_data(tmp_path: Path):
 
 
 def test_analyze_combines_label_facts_and_severity():
-    result = analyze("工业和信息化部 自然资源部关于下达2024年第一批稀土开采、冶炼分离总量控制指标的通知",
-                     "一、2024年第一批稀土开采、冶炼分离总量控制指标分别为135000吨、127000吨。", official=True)
+    result = analyze(
+        "工业和信息化部 自然资源部关于下达2024年第一批稀土开采、冶炼分离总量控制指标的通知",
+        "一、2024年第一批稀土开采、冶炼分离总量控制指标分别为135000吨、127000吨。",
+        official=True,
+    )
     assert result.label == "quota" and result.severity == "high"
     assert result.facts["mining_tonnes"] == 135000 and result.facts["doc_type"] == "quota"
     assert "总量控制指标" in result.matched and result.score > 0
@@ -87,12 +93,26 @@ def test_quota_history_reads_only_the_years_a_delta_compares_with(tmp_path):
 
     store = Store.open(tmp_path)
     with store.transaction():
-        store._write_events([NewEvent(source="miit", label="quota", severity="high", title=f"{year} batch 1",
-                                      facts={"year": year, "batch": 1, "mining_tonnes": 100_000 + year},
-                                      keys=[f"k{year}"]) for year in range(2015, 2026)], [], store.now())
+        store._write_events(
+            [
+                NewEvent(
+                    source="miit",
+                    label="quota",
+                    severity="high",
+                    title=f"{year} batch 1",
+                    facts={"year": year, "batch": 1, "mining_tonnes": 100_000 + year},
+                    keys=[f"k{year}"],
+                )
+                for year in range(2015, 2026)
+            ],
+            [],
+            store.now(),
+        )
     assert sorted(record["year"] for record in store.quota_history((2023, 2024))) == [2023, 2024]
     assert len(store.quota_history()) == 11
-    plan = store.db.execute("EXPLAIN QUERY PLAN SELECT facts FROM events INDEXED BY events_quota_year "
-                            "WHERE label = 'quota' AND json_extract(facts, '$.year') IN (2023, 2024)").fetchall()
+    plan = store.db.execute(
+        "EXPLAIN QUERY PLAN SELECT facts FROM events INDEXED BY events_quota_year "
+        "WHERE label = 'quota' AND json_extract(facts, '$.year') IN (2023, 2024)"
+    ).fetchall()
     assert "events_quota_year" in plan[0][-1]
     store.close()

@@ -20,8 +20,18 @@ SNAPSHOTS = FIXTURES / "sources"
 def test_shipped_sources_toml_is_valid_and_covers_every_group():
     names = {source.name for source in CONFIG.sources}
     assert len(CONFIG.sources) >= 15
-    for prefix in ("mofcom", "miit", "mnr", "gacc", "federal-register", "sec-", "dod", "mp-materials", "lynas",
-                   "mining-com"):
+    for prefix in (
+        "mofcom",
+        "miit",
+        "mnr",
+        "gacc",
+        "federal-register",
+        "sec-",
+        "dod",
+        "mp-materials",
+        "lynas",
+        "mining-com",
+    ):
         assert any(name.startswith(prefix) for name in names), prefix
     for source in CONFIG.sources:
         if source.host.endswith("gov.cn"):

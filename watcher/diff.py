@@ -24,8 +24,9 @@ class StoredItem:
     gone: bool
 
 
-def diff_items(source: str, items: list[Item], stored: dict[str, StoredItem], *,
-               line_diff: bool = False) -> list[Change]:
+def diff_items(
+    source: str, items: list[Item], stored: dict[str, StoredItem], *, line_diff: bool = False
+) -> list[Change]:
     """The changes that turn `stored` into `items`, in page order, then removals."""
     changes: list[Change] = []
     current_ids = set()
@@ -41,8 +42,7 @@ def diff_items(source: str, items: list[Item], stored: dict[str, StoredItem], *,
             changes.append(Change(source, "changed", item, previous_text=before.text, diff=diff))
     for before in stored.values():
         if not before.gone and before.id not in current_ids:
-            gone = Item(id=before.id, title=before.title, url=before.url, published=before.published,
-                        text=before.text)
+            gone = Item(id=before.id, title=before.title, url=before.url, published=before.published, text=before.text)
             changes.append(Change(source, "removed", gone))
     return changes
 

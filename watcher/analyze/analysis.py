@@ -18,9 +18,17 @@ from watcher.analyze.severity import severity
 from watcher.analyze.termmatch import Hit
 from watcher.core.models import Analysis
 
-QUOTA_FIGURES = ("mining_tonnes", "smelting_tonnes", "cumulative_mining_tonnes", "cumulative_smelting_tonnes",
-                 "annual_mining_tonnes", "annual_smelting_tonnes", "rock_type_tonnes", "ionic_type_tonnes",
-                 "tungsten_concentrate_tonnes")
+QUOTA_FIGURES = (
+    "mining_tonnes",
+    "smelting_tonnes",
+    "cumulative_mining_tonnes",
+    "cumulative_smelting_tonnes",
+    "annual_mining_tonnes",
+    "annual_smelting_tonnes",
+    "rock_type_tonnes",
+    "ionic_type_tonnes",
+    "tungsten_concentrate_tonnes",
+)
 
 
 def analyze(
@@ -37,8 +45,9 @@ def analyze(
     fields = fields_of(title or "", text or "", lexicon)
     name_hits: list[list[Hit]] = []
     result = decide(collect(fields, lexicon, name_hits), fields, lexicon)
-    names = merge_names([names_from_hits(field[1], hits, lexicon.name_start)
-                         for field, hits in zip(fields, name_hits, strict=True)])
+    names = merge_names(
+        [names_from_hits(field[1], hits, lexicon.name_start) for field, hits in zip(fields, name_hits, strict=True)]
+    )
     facts = extract_normalized("\n".join(field[1] for field in fields), published=published, names=names)
     if result.label != IRRELEVANT:  # an irrelevant change keeps only the doc_type its own figures imply
         facts.setdefault("doc_type", result.label)
@@ -48,7 +57,8 @@ def analyze(
 
 def _latest(history: list[dict[str, Any]], key: str, year: int, batch: int | None) -> dict[str, Any] | None:
     candidates = [
-        record for record in history
+        record
+        for record in history
         if record.get("year") == year and record.get("batch") == batch and isinstance(record.get(key), int | float)
     ]
     return max(candidates, key=lambda r: str(r.get("published") or "")) if candidates else None

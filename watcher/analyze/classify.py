@@ -63,8 +63,9 @@ def _is_background(low: str, start: int, end: int, lexicon: Lexicon, cjk: bool) 
 Field = tuple[str, str, str, float]  # (display, normalised, lower-cased, factor)
 
 
-def collect(fields: list[Field], lexicon: Lexicon,
-            names: list[list[Hit]] | None = None) -> dict[int, dict[str, _Evidence]]:
+def collect(
+    fields: list[Field], lexicon: Lexicon, names: list[list[Hit]] | None = None
+) -> dict[int, dict[str, _Evidence]]:
     """Per group, per term: the strongest occurrence (title beats body, a background mention is damped).
 
     Hits of the party and element groups (from `lexicon.name_start` on) are not rules: they are handed to

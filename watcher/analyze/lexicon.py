@@ -127,8 +127,16 @@ def _groups_of(section: str, table: dict[str, Any], where: str, problems: list[s
         if not isinstance(hint, list) or not all(isinstance(h, str) for h in hint):
             problems.append(f"{place}.hint: must be a list of strings")
             continue
-        groups.append(Group(section, float(weight), tuple(terms), all_of="all" in entry and "terms" not in entry,
-                            name=str(entry.get("name", f"{section}#{index}")), hint=tuple(hint)))
+        groups.append(
+            Group(
+                section,
+                float(weight),
+                tuple(terms),
+                all_of="all" in entry and "terms" not in entry,
+                name=str(entry.get("name", f"{section}#{index}")),
+                hint=tuple(hint),
+            )
+        )
     return groups
 
 

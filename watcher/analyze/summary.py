@@ -15,8 +15,11 @@ import unicodedata
 from watcher.core.textwidth import shorten, width
 
 _SENTENCE = re.compile(r"[^。；;!?！？\n]+(?:[。；;!?！？]|\.(?=\s|$)|$)", re.MULTILINE)
-_FIGURE = re.compile(r"\d[\d,.]*\s*(?:万?吨|亿|万|t\b|tonnes?|tons?|million|billion|bn|m\b)|[$€£¥]\s?\d|"
-                     r"(?:US|A|C|HK)\$\s?\d", re.IGNORECASE)
+_FIGURE = re.compile(
+    r"\d[\d,.]*\s*(?:万?吨|亿|万|t\b|tonnes?|tons?|million|billion|bn|m\b)|[$€£¥]\s?\d|"
+    r"(?:US|A|C|HK)\$\s?\d",
+    re.IGNORECASE,
+)
 _PERCENT = re.compile(r"\d\s*%")
 # Chinese notices state their decision in the first numbered clause (一、… / 第一条 …)
 _FIRST_CLAUSE = re.compile(r"^(?:一、|第一条)")
@@ -38,8 +41,12 @@ def summarize(title: str, text: str, matched: list[str], limit: int = 280) -> st
         if len(key) < 8 or _NOISE.match(sentence) or key in title_key or title_key in key:
             continue
         low = sentence.lower()
-        score = (sum(1.0 for term in terms if term in low) + 1.5 * len(_FIGURE.findall(sentence))
-                 + 0.5 * len(_PERCENT.findall(sentence)) + (1.0 if _FIRST_CLAUSE.match(sentence) else 0.0))
+        score = (
+            sum(1.0 for term in terms if term in low)
+            + 1.5 * len(_FIGURE.findall(sentence))
+            + 0.5 * len(_PERCENT.findall(sentence))
+            + (1.0 if _FIRST_CLAUSE.match(sentence) else 0.0)
+        )
         scored.append((score, index, sentence))
     if not scored:
         return ""

@@ -114,15 +114,19 @@ class Matcher:
             terms = tuple(zip(offsets, (term for _, _, _, term in entries), strict=True))
             self._pattern_groups.append((combined, entries[0][1], group, terms))
         # without wildcard or proximity terms, a text none of whose words starts a term has no Latin hit
-        self._plain_words = None if (self._prefix1 or self._prefix_multi or self._near) else {
-            key.split(" ")[0] for key in self._ngrams}
+        self._plain_words = (
+            None if (self._prefix1 or self._prefix_multi or self._near) else {key.split(" ")[0] for key in self._ngrams}
+        )
         # first character of Chinese terms -> the lengths of the terms starting with it
         starts: dict[str, set[int]] = defaultdict(set)
         for word in self._cjk:
             starts[word[0]].add(len(word))
         self._cjk_starts = {char: tuple(sorted(lengths)) for char, lengths in starts.items()}
-        self._cjk_first = re.compile("[" + "".join(re.escape(char) for char in sorted(starts)) + "]") if starts \
+        self._cjk_first = (
+            re.compile("[" + "".join(re.escape(char) for char in sorted(starts)) + "]")
+            if starts
             else re.compile("(?!)")
+        )
         # multi-word terms: every proper prefix ("rare", "rare earth" of "rare earth element")
         self._ngram_heads = {" ".join(key.split(" ")[:n]) for key in self._ngrams for n in range(1, key.count(" ") + 1)}
         self._head_len = min(self._prefix1, default=1)
@@ -169,8 +173,10 @@ class Matcher:
             self._near.append((parts, index, term))
         elif _HAS_CJK.search(term):
             if not _HAS_CJK.match(term):
-                raise ValueError(f"{where}: a Chinese term must start with a Chinese character "
-                                 f"(write the Latin part as its own word: '232 .. 调查')")
+                raise ValueError(
+                    f"{where}: a Chinese term must start with a Chinese character "
+                    f"(write the Latin part as its own word: '232 .. 调查')"
+                )
             self._cjk[term.lower()].append((index, term))
         else:
             words = _TOKEN.findall(term.lower())
@@ -237,8 +243,10 @@ class Matcher:
                         break
             for middle, last, group, term in multi:
                 j = i + 1 + len(middle)
-                if j < count and tokens[j][0].startswith(last) and all(
-                    tokens[i + 1 + k][0] == w for k, w in enumerate(middle)
+                if (
+                    j < count
+                    and tokens[j][0].startswith(last)
+                    and all(tokens[i + 1 + k][0] == w for k, w in enumerate(middle))
                 ):
                     hits.append(Hit(group, term, start, tokens[j][2]))
             for number, part in parts:
@@ -247,8 +255,10 @@ class Matcher:
                     part_spans.setdefault(number, []).append((start, end))
                     continue
                 j = i + len(words) - 1
-                if j < count and all(tokens[i + k][0] == words[k] for k in range(1, len(words) - 1)) and _word_ok(
-                    tokens[j][0], words[-1], part.wildcard
+                if (
+                    j < count
+                    and all(tokens[i + k][0] == words[k] for k in range(1, len(words) - 1))
+                    and _word_ok(tokens[j][0], words[-1], part.wildcard)
                 ):
                     part_spans.setdefault(number, []).append((start, tokens[j][2]))
         cjk = not text.isascii()

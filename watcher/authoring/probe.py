@@ -30,9 +30,15 @@ if TYPE_CHECKING:
     from watcher.core.models import Fetched, Item
 
 _FEED = re.compile(r"<(?:rss|feed|rdf:rdf)[\s>]", re.IGNORECASE)
-_HOW = {"forced": "forced by --encoding", "bom": "from the byte-order mark", "header": "from the Content-Type header",
-        "meta": "from the <meta> tag or XML declaration", "utf-8": "none declared; the bytes are valid UTF-8",
-        "detected": "none declared; detected by charset-normalizer", "fallback": "undecidable; read as UTF-8"}
+_HOW = {
+    "forced": "forced by --encoding",
+    "bom": "from the byte-order mark",
+    "header": "from the Content-Type header",
+    "meta": "from the <meta> tag or XML declaration",
+    "utf-8": "none declared; the bytes are valid UTF-8",
+    "detected": "none declared; detected by charset-normalizer",
+    "fallback": "undecidable; read as UTF-8",
+}
 
 
 @dataclass(frozen=True)
@@ -106,10 +112,19 @@ def probe(url: str, options: TryOptions, *, user_agent: str | None = None) -> Pr
         except ExtractError as error:
             sections.append(Section(kind, f"{kind}: cannot read the page as {kind}", error=str(error)))
     best = next((section for section in sections if section.useful), None)
-    return Probe(url=url, final_url=fetched.final_url, status=fetched.status, content_type=fetched.content_type,
-                 charset=fetched.charset, charset_source=fetched.charset_source, size=len(fetched.content),
-                 elapsed=fetched.elapsed, looks_like=looks, sections=sections,
-                 toml=snippet(url, best, options, fetched))
+    return Probe(
+        url=url,
+        final_url=fetched.final_url,
+        status=fetched.status,
+        content_type=fetched.content_type,
+        charset=fetched.charset,
+        charset_source=fetched.charset_source,
+        size=len(fetched.content),
+        elapsed=fetched.elapsed,
+        looks_like=looks,
+        sections=sections,
+        toml=snippet(url, best, options, fetched),
+    )
 
 
 def _kinds(options: TryOptions, looks: str, fetched: Fetched, base: Source) -> list[str]:
@@ -140,8 +155,11 @@ def _html(fetched: Fetched, options: TryOptions, base: Source) -> Section:
     if json_path is None and _looks_like(fetched, text_of(fetched, base)) == "json":
         _, html_paths = json_outline(load_json(fetched, base))
         json_path = html_paths[0] if html_paths else None
-    shared = {key: value for key, value in (("title", options.title), ("link", options.link),
-                                            ("json_path", json_path)) if value}
+    shared = {
+        key: value
+        for key, value in (("title", options.title), ("link", options.link), ("json_path", json_path))
+        if value
+    }
     if options.item:
         chosen = {"item": options.item, **shared, **({"date": options.date} if options.date else {})}
         items = _extract(fetched, "html", chosen, options)
@@ -159,13 +177,22 @@ def _html(fetched: Fetched, options: TryOptions, base: Source) -> Section:
         if date:
             chosen["date"] = date
         items = _extract(fetched, "html", chosen, options)
-        candidates.append({"item": candidate.item, "rows": candidate.rows, "matched": candidate.matched,
-                           "date": date, "options": chosen, "items": items[: options.limit]})
+        candidates.append(
+            {
+                "item": candidate.item,
+                "rows": candidate.rows,
+                "matched": candidate.matched,
+                "date": date,
+                "options": chosen,
+                "items": items[: options.limit],
+            }
+        )
     where = f" of the HTML at {json_path!r}" if json_path else ""
     heading = f"html: suggested item selectors{where} (repeated elements with one link and a date)"
     if not candidates:
-        return Section("html", heading, error="no repeated element with one link and a date-looking text; "
-                                              "pass --item SELECTOR")
+        return Section(
+            "html", heading, error="no repeated element with one link and a date-looking text; pass --item SELECTOR"
+        )
     return Section("html", heading, dict(candidates[0]["options"]), candidates=candidates)
 
 
@@ -178,8 +205,9 @@ def _json(fetched: Fetched, options: TryOptions, base: Source) -> Section:
     data = load_json(fetched, base)
     lists, html_paths = json_outline(data)
     lines = [f"top-level: {_describe(data)}"]
-    lines += [f"list {found.path!r}: {found.length} objects with keys {', '.join(found.keys[:12])}"
-              for found in lists[:5]]
+    lines += [
+        f"list {found.path!r}: {found.length} objects with keys {', '.join(found.keys[:12])}" for found in lists[:5]
+    ]
     lines += [f"HTML inside JSON at {path!r}: try --json-path {path}" for path in html_paths[:3]]
     path = options.item or (lists[0].path if lists else None)
     if path is None:
@@ -188,8 +216,13 @@ def _json(fetched: Fetched, options: TryOptions, base: Source) -> Section:
     entries = jmes(path).search(data)
     guess = guess_json_fields(entries if isinstance(entries, list) else [])
     chosen = {"items": path, **guess}
-    chosen.update({key: value for key, value in (("title", options.title), ("link", options.link),
-                                                 ("date", options.date)) if value})
+    chosen.update(
+        {
+            key: value
+            for key, value in (("title", options.title), ("link", options.link), ("date", options.date))
+            if value
+        }
+    )
     items = _extract(fetched, "json", chosen, options)
     return Section("json", f"json: entries of {path!r}", chosen, items[: options.limit], len(items), lines)
 
@@ -200,8 +233,13 @@ def _page(fetched: Fetched, options: TryOptions, base: Source) -> Section:
     css = css_path(block) if block is not None else "body"
     lines = main_text_lines(block) if block is not None else main_text_lines(parse_html(text).body)
     chosen = {"selector": css} if css != "body" else {}
-    return Section("page", f"page: first lines of the main text ({css})", chosen, lines=lines[: options.limit * 2],
-                   total=len(lines))
+    return Section(
+        "page",
+        f"page: first lines of the main text ({css})",
+        chosen,
+        lines=lines[: options.limit * 2],
+        total=len(lines),
+    )
 
 
 _SECTIONS = {"html": _html, "feed": _feed, "json": _json, "page": _page}
@@ -222,8 +260,12 @@ def _source(url: str, kind: str, kind_options: dict[str, Any], options: TryOptio
 
 def snippet(url: str, best: Section | None, options: TryOptions, fetched: Fetched) -> str:
     """A `[[source]]` entry for the best suggestion, ready to paste into sources.toml."""
-    lines = ["[[source]]", f"name = {_toml(_name(url))}", f"url = {_toml(url)}",
-             f"kind = {_toml(best.kind if best else 'page')}"]
+    lines = [
+        "[[source]]",
+        f"name = {_toml(_name(url))}",
+        f"url = {_toml(url)}",
+        f"kind = {_toml(best.kind if best else 'page')}",
+    ]
     if options.encoding:
         lines.append(f"encoding = {_toml(options.encoding)}")
     elif fetched.charset_source in ("detected", "fallback"):
@@ -276,9 +318,15 @@ def _item_json(item: Item | dict[str, Any]) -> dict[str, Any]:
 def render_text(result: Probe) -> str:
     """The probe as a person reads it: the response, one block per kind, and the snippet."""
     how = _HOW.get(result.charset_source or "", result.charset_source or "?")
-    out = [f"URL           {result.url}", f"final URL     {result.final_url}", f"HTTP status   {result.status}",
-           f"content type  {result.content_type or '-'}", f"charset       {result.charset} ({how})",
-           f"size          {result.size:,} bytes in {result.elapsed:.2f}s", f"looks like    {result.looks_like}"]
+    out = [
+        f"URL           {result.url}",
+        f"final URL     {result.final_url}",
+        f"HTTP status   {result.status}",
+        f"content type  {result.content_type or '-'}",
+        f"charset       {result.charset} ({how})",
+        f"size          {result.size:,} bytes in {result.elapsed:.2f}s",
+        f"looks like    {result.looks_like}",
+    ]
     for section in result.sections:
         out += ["", f"== {section.heading} =="]
         out += [f"  {line}" for line in section.lines if section.kind != "page"]
@@ -286,8 +334,10 @@ def render_text(result: Probe) -> str:
             out.append(f"  {section.error}")
         for rank, candidate in enumerate(section.candidates, 1):
             date = f"   date = {_toml(candidate['date'])}" if candidate["date"] else ""
-            out.append(f"  {rank}. item = {_toml(candidate['item'])}   {candidate['rows']} rows with one link and "
-                       f"a date (of {candidate['matched']} matched){date}")
+            out.append(
+                f"  {rank}. item = {_toml(candidate['item'])}   {candidate['rows']} rows with one link and "
+                f"a date (of {candidate['matched']} matched){date}"
+            )
             out += [f"       {_item_line(item)}" for item in candidate["items"]]
         if section.items:
             out.append(f"  {section.total} items; the first {len(section.items)}:")

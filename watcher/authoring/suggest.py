@@ -91,8 +91,11 @@ def _date_selector(rows: list[Any]) -> str | None:
     """A child selector whose first match holds the date in (nearly) every row, e.g. `span` or `span.fr`."""
     votes: Counter[str] = Counter()
     for row in rows:
-        steps = {css_step(element, ids=False) for element in row.iterdescendants()
-                 if isinstance(element.tag, str) and element.tag != "a" and _short_date(element)}
+        steps = {
+            css_step(element, ids=False)
+            for element in row.iterdescendants()
+            if isinstance(element.tag, str) and element.tag != "a" and _short_date(element)
+        }
         votes.update(steps | {step.split(".")[0] for step in steps})
     for step, count in sorted(votes.items(), key=lambda pair: (-pair[1], len(pair[0]))):
         if count < len(rows) * 0.8:

@@ -80,31 +80,52 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="watcher")
 @click.option(
-    "--sources", "sources_file", envvar="WATCHER_SOURCES", default="sources.toml", show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path), help="The watch list. [env: WATCHER_SOURCES]",
+    "--sources",
+    "sources_file",
+    envvar="WATCHER_SOURCES",
+    default="sources.toml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The watch list. [env: WATCHER_SOURCES]",
 )
 @click.option(
-    "--state", "state_dir", envvar="WATCHER_STATE", default="state", show_default=True,
-    type=click.Path(file_okay=False, path_type=Path), help="Directory of the SQLite state. [env: WATCHER_STATE]",
+    "--state",
+    "state_dir",
+    envvar="WATCHER_STATE",
+    default="state",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of the SQLite state. [env: WATCHER_STATE]",
 )
 @click.option(
-    "--alerts", "alerts_dir", envvar="WATCHER_ALERTS", default="alerts", show_default=True,
+    "--alerts",
+    "alerts_dir",
+    envvar="WATCHER_ALERTS",
+    default="alerts",
+    show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory of channels, routes and templates. [env: WATCHER_ALERTS]",
 )
 @click.option(
-    "--log-level", envvar="WATCHER_LOG_LEVEL", default="warning", show_default=True,
+    "--log-level",
+    envvar="WATCHER_LOG_LEVEL",
+    default="warning",
+    show_default=True,
     type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
     help="Least severe log level to print. [env: WATCHER_LOG_LEVEL]",
 )
 @click.option(
-    "--log-format", envvar="WATCHER_LOG_FORMAT", default="text", show_default=True,
+    "--log-format",
+    envvar="WATCHER_LOG_FORMAT",
+    default="text",
+    show_default=True,
     type=click.Choice(["text", "json"]),
     help="Log lines as text, or as JSON for log shippers. [env: WATCHER_LOG_FORMAT]",
 )
 @click.pass_context
-def cli(ctx: click.Context, sources_file: Path, state_dir: Path, alerts_dir: Path, log_level: str,
-        log_format: str) -> None:
+def cli(
+    ctx: click.Context, sources_file: Path, state_dir: Path, alerts_dir: Path, log_level: str, log_format: str
+) -> None:
     """Watch the pages that announce critical-mineral supply events and alert on each change.
 
     \b

@@ -14,17 +14,33 @@ from watcher.core.models import CheckResult
 
 
 @click.command()
-@click.option("--source", "-s", "names", multiple=True, metavar="NAME",
-              help="Check only this source (repeatable); named sources are checked even if disabled.")
-@click.option("--workers", "-w", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Sources checked at the same time (per-host spacing still applies).")
+@click.option(
+    "--source",
+    "-s",
+    "names",
+    multiple=True,
+    metavar="NAME",
+    help="Check only this source (repeatable); named sources are checked even if disabled.",
+)
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Sources checked at the same time (per-host spacing still applies).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per change instead of a table.")
-@click.option("--no-notify", is_flag=True,
-              help="Record changes and queue their alerts in the outbox, but do not deliver them now.")
+@click.option(
+    "--no-notify",
+    is_flag=True,
+    help="Record changes and queue their alerts in the outbox, but do not deliver them now.",
+)
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal with 5+ sources).")
 @click.pass_obj
-def check(app: AppContext, names: tuple[str, ...], workers: int, as_json: bool, no_notify: bool,
-          progress: bool | None) -> None:
+def check(
+    app: AppContext, names: tuple[str, ...], workers: int, as_json: bool, no_notify: bool, progress: bool | None
+) -> None:
     """Check sources once: fetch, extract, diff against the state, record and print changes.
 
     The first check of a source records a silent baseline. The exit code is non-zero
@@ -45,8 +61,7 @@ def check(app: AppContext, names: tuple[str, ...], workers: int, as_json: bool, 
     pipeline = build_pipeline(config, store, alerts_dir=app.alerts_dir, validate_alerts=not no_notify)
     show_progress = progress if progress is not None else (sys.stderr.isatty() and len(sources) >= 5 and not as_json)
     results: list[CheckResult] = []
-    with click.progressbar(length=len(sources), label="checking", file=sys.stderr,
-                           hidden=not show_progress) as bar:
+    with click.progressbar(length=len(sources), label="checking", file=sys.stderr, hidden=not show_progress) as bar:
         for result in run_checks(sources, pipeline, workers=workers):
             results.append(result)
             bar.update(1)
@@ -80,14 +95,25 @@ def change_lines(result: CheckResult) -> list[dict[str, Any]]:
     lines = []
     for index, change in enumerate(result.changes):
         item = change.item
-        line: dict[str, Any] = {"source": result.source, "change": change.change, "id": item.id,
-                                "title": item.title, "url": item.url, "published": item.published}
+        line: dict[str, Any] = {
+            "source": result.source,
+            "change": change.change,
+            "id": item.id,
+            "title": item.title,
+            "url": item.url,
+            "published": item.published,
+        }
         if change.diff:
             line["diff"] = change.diff
         event = events.get(index)
         if event is not None:
-            line.update(event_id=event["id"], label=event["label"], severity=event["severity"],
-                        matched=event.get("matched", []), facts=event.get("facts", {}))
+            line.update(
+                event_id=event["id"],
+                label=event["label"],
+                severity=event["severity"],
+                matched=event.get("matched", []),
+                facts=event.get("facts", {}),
+            )
         lines.append(line)
     return lines
 
@@ -96,11 +122,14 @@ def render_results(results: list[CheckResult]) -> str:
     rows = []
     for result in results:
         status = result.status if not result.error else f"{result.status}: {result.error}"
-        rows.append([result.source, status, result.count("new"), result.count("changed"),
-                     f"{result.duration:.2f}s"])
+        rows.append([result.source, status, result.count("new"), result.count("changed"), f"{result.duration:.2f}s"])
     out = [render(["SOURCE", "STATUS", "NEW", "CHANGED", "TIME"], rows, limits={0: 32, 1: 70})]
-    changes = [(result, index, change) for result in results for index, change in enumerate(result.changes)
-               if change.change != "removed"]
+    changes = [
+        (result, index, change)
+        for result in results
+        for index, change in enumerate(result.changes)
+        if change.change != "removed"
+    ]
     if changes:
         out.append("")
         for result, index, change in changes:

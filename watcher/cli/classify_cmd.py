@@ -52,8 +52,13 @@ def _jsonl(stream: IO[str], name: str, official: bool, published: str | None, le
         text, title = record.get("text"), record.get("title", "")
         if not isinstance(text, str) or not isinstance(title, str):
             raise click.ClickException(f'{name}, line {number}: "text" (and "title", if given) must be strings')
-        result = analyze(title, text, official=bool(record.get("official", official)),
-                         published=record.get("published") or published, lexicon=lexicon)
+        result = analyze(
+            title,
+            text,
+            official=bool(record.get("official", official)),
+            published=record.get("published") or published,
+            lexicon=lexicon,
+        )
         record.update(label=result.label, severity=result.severity, matched=result.matched, facts=result.facts)
         click.echo(json.dumps(record, ensure_ascii=False))
 
@@ -62,14 +67,29 @@ def _jsonl(stream: IO[str], name: str, official: bool, published: str | None, le
 @click.argument("text", required=False)
 @click.option("--official", is_flag=True, help="Treat the text as coming from an official primary source.")
 @click.option("--published", metavar="DATE", help="Publication date (YYYY-MM-DD); resolves 今年 / 'this year'.")
-@click.option("--lexicon", "lexicon_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A user lexicon TOML merged over the shipped rules.")
+@click.option(
+    "--lexicon",
+    "lexicon_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A user lexicon TOML merged over the shipped rules.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of readable lines.")
-@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"), metavar="FILE",
-              help="Read JSON lines with a `text` field (optional `title`, `published`, `official`); '-' is stdin. "
-                   "Each object is written back with label, severity, matched and facts added.")
-def classify(text: str | None, official: bool, published: str | None, lexicon_file: Path | None, as_json: bool,
-             jsonl: IO[str] | None) -> None:
+@click.option(
+    "--jsonl",
+    "jsonl",
+    type=click.File("r", encoding="utf-8"),
+    metavar="FILE",
+    help="Read JSON lines with a `text` field (optional `title`, `published`, `official`); '-' is stdin. "
+    "Each object is written back with label, severity, matched and facts added.",
+)
+def classify(
+    text: str | None,
+    official: bool,
+    published: str | None,
+    lexicon_file: Path | None,
+    as_json: bool,
+    jsonl: IO[str] | None,
+) -> None:
     """Classify TEXT (a headline or a notice) and print its label, severity, deciding terms and facts.
 
     \b
@@ -90,7 +110,18 @@ def classify(text: str | None, official: bool, published: str | None, lexicon_fi
         return
     result = analyze(text or "", official=official, published=published, lexicon=lexicon)
     if as_json:
-        click.echo(json.dumps({"text": text, "label": result.label, "severity": result.severity, "score": result.score,
-                               "matched": result.matched, "facts": result.facts}, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "text": text,
+                    "label": result.label,
+                    "severity": result.severity,
+                    "score": result.score,
+                    "matched": result.matched,
+                    "facts": result.facts,
+                },
+                ensure_ascii=False,
+            )
+        )
     else:
         click.echo(_readable(result))

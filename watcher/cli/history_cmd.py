@@ -30,21 +30,26 @@ def since_stamp(value: str, now_stamp: str) -> str:
             return datetime.strptime(value, pattern).strftime("%Y-%m-%dT%H:%M:%SZ")
         except ValueError:
             continue
-    raise click.BadParameter(f"{value!r}: use a date (2025-10-09), a date-time (2025-10-09T08:00) or an age (24h, 7d)",
-                             param_hint="--since")
+    raise click.BadParameter(
+        f"{value!r}: use a date (2025-10-09), a date-time (2025-10-09T08:00) or an age (24h, 7d)", param_hint="--since"
+    )
 
 
 @click.command()
 @click.option("--source", "-s", help="Only this source.")
 @click.option("--since", help="Only changes detected since a date (2025-10-09) or an age (24h, 7d), in UTC.")
-@click.option("--label", type=click.Choice(["quota", "export_control", "enforcement", "deal", "market", "irrelevant"]),
-              help="Only changes classified with this label.")
+@click.option(
+    "--label",
+    type=click.Choice(["quota", "export_control", "enforcement", "deal", "market", "irrelevant"]),
+    help="Only changes classified with this label.",
+)
 @click.option("--limit", "-n", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--removed/--no-removed", default=False, show_default=True, help="Include items that left their page.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per change.")
 @click.pass_obj
-def history(app: AppContext, source: str | None, since: str | None, label: str | None, limit: int, removed: bool,
-            as_json: bool) -> None:
+def history(
+    app: AppContext, source: str | None, since: str | None, label: str | None, limit: int, removed: bool, as_json: bool
+) -> None:
     """List recorded changes, newest first.
 
     \b
@@ -66,17 +71,37 @@ def history(app: AppContext, source: str | None, since: str | None, label: str |
     if not rows:
         click.echo("no changes recorded" + (" for these filters" if source or since or label else ""))
         return
-    table = [[row["detected_at"], row["source"], row["change"],
-              f"{row['label']}/{row['severity']}" if row.get("label") else "-", row["title"]] for row in rows]
+    table = [
+        [
+            row["detected_at"],
+            row["source"],
+            row["change"],
+            f"{row['label']}/{row['severity']}" if row.get("label") else "-",
+            row["title"],
+        ]
+        for row in rows
+    ]
     click.echo(render(["DETECTED", "SOURCE", "CHANGE", "LABEL", "TITLE"], table, limits={1: 28, 4: 80}))
 
 
 def _public(row: dict) -> dict:
-    out = {"detected_at": row["detected_at"], "source": row["source"], "change": row["change"], "id": row["item_id"],
-           "title": row["title"], "url": row["url"], "published": row["published"]}
+    out = {
+        "detected_at": row["detected_at"],
+        "source": row["source"],
+        "change": row["change"],
+        "id": row["item_id"],
+        "title": row["title"],
+        "url": row["url"],
+        "published": row["published"],
+    }
     if row.get("diff"):
         out["diff"] = row["diff"]
     if row.get("event_id") is not None:
-        out.update(event_id=row["event_id"], label=row["label"], severity=row["severity"],
-                   matched=row.get("matched") or [], facts=row.get("facts") or {})
+        out.update(
+            event_id=row["event_id"],
+            label=row["label"],
+            severity=row["severity"],
+            matched=row.get("matched") or [],
+            facts=row.get("facts") or {},
+        )
     return out

@@ -41,9 +41,11 @@ def notify_test(app: AppContext, tags: tuple[str, ...]) -> None:
                 rows.append([tag, target.masked, "ok (already tested under another tag)"])
                 continue
             seen.add(target.id)
-            message = Message(title="watcher test message",
-                              body=f"This is a test from **watcher** for the tag `{tag}`. If you read it, "
-                                   "alerts for this tag will reach you.")
+            message = Message(
+                title="watcher test message",
+                body=f"This is a test from **watcher** for the tag `{tag}`. If you read it, "
+                "alerts for this tag will reach you.",
+            )
             ok, error = Notifier.send_to(target, message)
             failed += 0 if ok else 1
             rows.append([tag, target.masked, "ok" if ok else f"error: {error}"])

@@ -40,11 +40,26 @@ def outbox(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
     summary = ", ".join(f"{name} {counts.get(name, 0)}" for name in ("pending", "sending", "sent", "dead"))
     click.echo(f"outbox: {summary}")
     if rows:
-        table = [[row["id"], row["tag"], row["mode"], row["status"], row["attempts"],
-                  row["sent_at"] or row["next_attempt_at"], f"[{row['label']}] {row['title']}",
-                  row["last_error"] or ""] for row in rows]
-        click.echo(render(["ID", "TAG", "MODE", "STATUS", "TRIES", "SENT/NEXT", "EVENT", "LAST ERROR"], table,
-                          limits={6: 60, 7: 60}))
+        table = [
+            [
+                row["id"],
+                row["tag"],
+                row["mode"],
+                row["status"],
+                row["attempts"],
+                row["sent_at"] or row["next_attempt_at"],
+                f"[{row['label']}] {row['title']}",
+                row["last_error"] or "",
+            ]
+            for row in rows
+        ]
+        click.echo(
+            render(
+                ["ID", "TAG", "MODE", "STATUS", "TRIES", "SENT/NEXT", "EVENT", "LAST ERROR"],
+                table,
+                limits={6: 60, 7: 60},
+            )
+        )
 
 
 @outbox.command()

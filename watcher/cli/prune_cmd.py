@@ -10,8 +10,11 @@ from watcher.cli.context import AppContext
 
 
 @click.command()
-@click.option("--older-than", metavar="DURATION",
-              help="Delete rows older than this, e.g. 90d or 36h. Default: [settings] retention (90d).")
+@click.option(
+    "--older-than",
+    metavar="DURATION",
+    help="Delete rows older than this, e.g. 90d or 36h. Default: [settings] retention (90d).",
+)
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
 @click.pass_obj
 def prune(app: AppContext, older_than: str | None, dry_run: bool) -> None:
@@ -45,5 +48,7 @@ def prune(app: AppContext, older_than: str | None, dry_run: bool) -> None:
     finally:
         store.close()
     verb = "would delete" if dry_run else "deleted"
-    click.echo(f"{verb} {counts['checks']} check-log rows, {counts['deliveries']} delivered outbox rows and "
-               f"{counts['attempts']} delivery attempts older than {cutoff}")
+    click.echo(
+        f"{verb} {counts['checks']} check-log rows, {counts['deliveries']} delivered outbox rows and "
+        f"{counts['attempts']} delivery attempts older than {cutoff}"
+    )

@@ -31,13 +31,30 @@ def _address(ctx: click.Context, param: click.Parameter, value: str | None) -> t
 
 
 @click.command()
-@click.option("--workers", "-w", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Checks run at the same time (one shared HTTP client: per-host spacing holds across them).")
-@click.option("--stop-timeout", default="30s", show_default=True, metavar="DURATION", callback=_duration,
-              help="On SIGTERM/SIGINT, how long running checks may take to finish before watcher exits anyway.")
-@click.option("--http", "http", metavar="[HOST:]PORT", envvar="WATCHER_HTTP", callback=_address,
-              help="Serve /healthz and /metrics here (off by default; a bare port listens on 127.0.0.1). "
-                   "[env: WATCHER_HTTP]")
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Checks run at the same time (one shared HTTP client: per-host spacing holds across them).",
+)
+@click.option(
+    "--stop-timeout",
+    default="30s",
+    show_default=True,
+    metavar="DURATION",
+    callback=_duration,
+    help="On SIGTERM/SIGINT, how long running checks may take to finish before watcher exits anyway.",
+)
+@click.option(
+    "--http",
+    "http",
+    metavar="[HOST:]PORT",
+    envvar="WATCHER_HTTP",
+    callback=_address,
+    help="Serve /healthz and /metrics here (off by default; a bare port listens on 127.0.0.1). [env: WATCHER_HTTP]",
+)
 @click.pass_obj
 def run(app: AppContext, workers: int, stop_timeout: float, http: tuple[str, int] | None) -> None:
     """Run the daemon: check every enabled source on its interval and deliver alerts from the outbox.
@@ -54,8 +71,14 @@ def run(app: AppContext, workers: int, stop_timeout: float, http: tuple[str, int
     from watcher.daemon.service import Daemon, DaemonOptions
     from watcher.daemon.statelock import StateLockedError
 
-    options = DaemonOptions(sources_file=app.sources_file, state_dir=app.state_dir, alerts_dir=app.alerts_dir,
-                            workers=workers, stop_timeout=stop_timeout, http=http)
+    options = DaemonOptions(
+        sources_file=app.sources_file,
+        state_dir=app.state_dir,
+        alerts_dir=app.alerts_dir,
+        workers=workers,
+        stop_timeout=stop_timeout,
+        http=http,
+    )
     try:
         code = Daemon(options).run()
     except StateLockedError as error:

@@ -40,15 +40,32 @@ def sources(ctx: click.Context, validate_only: bool, as_json: bool) -> None:
             status = "disabled"
         elif seen.get("failures"):
             status = f"{status} ({seen['failures']} failures)"
-        record = {"name": source.name, "kind": source.kind, "interval": source.interval, "url": source.url,
-                  "enabled": source.enabled, "official": source.official, "tags": list(source.tags),
-                  "last_check": seen.get("last_check_at"), "status": seen.get("last_status"),
-                  "failures": seen.get("failures", 0), "error": seen.get("last_error")}
+        record = {
+            "name": source.name,
+            "kind": source.kind,
+            "interval": source.interval,
+            "url": source.url,
+            "enabled": source.enabled,
+            "official": source.official,
+            "tags": list(source.tags),
+            "last_check": seen.get("last_check_at"),
+            "status": seen.get("last_status"),
+            "failures": seen.get("failures", 0),
+            "error": seen.get("last_error"),
+        }
         if as_json:
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
-            rows.append([source.name, source.kind, _interval(source.interval), seen.get("last_check_at") or "-",
-                         status, source.url])
+            rows.append(
+                [
+                    source.name,
+                    source.kind,
+                    _interval(source.interval),
+                    seen.get("last_check_at") or "-",
+                    status,
+                    source.url,
+                ]
+            )
     if not as_json:
         click.echo(render(["NAME", "KIND", "EVERY", "LAST CHECK", "STATUS", "URL"], rows, limits={0: 32, 4: 30, 5: 60}))
     if store is not None:
@@ -92,23 +109,46 @@ def kinds(name: str | None) -> None:
 
 @sources.command("try")
 @click.argument("url")
-@click.option("--kind", metavar="KIND", help="Read the page only as this kind (html, feed, json, page); "
-                                              "default: every kind that fits the response.")
-@click.option("--item", metavar="SELECTOR", help="html: CSS selector of one entry (json: JMESPath of the list); "
-                                                 "without it, item selectors are suggested.")
+@click.option(
+    "--kind",
+    metavar="KIND",
+    help="Read the page only as this kind (html, feed, json, page); default: every kind that fits the response.",
+)
+@click.option(
+    "--item",
+    metavar="SELECTOR",
+    help="html: CSS selector of one entry (json: JMESPath of the list); without it, item selectors are suggested.",
+)
 @click.option("--title", metavar="S", help="Title selector inside an entry (CSS for html, JMESPath for json).")
 @click.option("--link", metavar="S", help="Link selector inside an entry (CSS for html, JMESPath for json).")
 @click.option("--date", metavar="S", help="Date selector inside an entry (CSS for html, JMESPath for json).")
 @click.option("--json-path", metavar="P", help="The response is JSON and this JMESPath holds the HTML (data.html).")
 @click.option("--encoding", metavar="E", help="Force this charset instead of detecting it.")
 @click.option("--header", "headers", multiple=True, metavar="'K: V'", help="Extra request header (repeatable).")
-@click.option("--limit", "-n", type=click.IntRange(1, 100), default=5, show_default=True,
-              help="Items shown per kind and per suggestion.")
+@click.option(
+    "--limit",
+    "-n",
+    type=click.IntRange(1, 100),
+    default=5,
+    show_default=True,
+    help="Items shown per kind and per suggestion.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @click.pass_obj
-def try_source(app: AppContext, url: str, kind: str | None, item: str | None, title: str | None, link: str | None,
-               date: str | None, json_path: str | None, encoding: str | None, headers: tuple[str, ...], limit: int,
-               as_json: bool) -> None:
+def try_source(
+    app: AppContext,
+    url: str,
+    kind: str | None,
+    item: str | None,
+    title: str | None,
+    link: str | None,
+    date: str | None,
+    json_path: str | None,
+    encoding: str | None,
+    headers: tuple[str, ...],
+    limit: int,
+    as_json: bool,
+) -> None:
     """Fetch URL once and show what each kind would extract, then a [[source]] entry to paste.
 
     Prints the final URL, HTTP status, content type and the charset with how it was
@@ -137,8 +177,17 @@ def try_source(app: AppContext, url: str, kind: str | None, item: str | None, ti
         user_agent = app.config().settings.user_agent
     except ConfigError:  # trying a URL must not need a valid sources.toml
         user_agent = None
-    options = TryOptions(kind=kind, item=item, title=title, link=link, date=date, json_path=json_path,
-                         encoding=encoding, headers=parsed, limit=limit)
+    options = TryOptions(
+        kind=kind,
+        item=item,
+        title=title,
+        link=link,
+        date=date,
+        json_path=json_path,
+        encoding=encoding,
+        headers=parsed,
+        limit=limit,
+    )
     result = probe(url, options, user_agent=user_agent)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))

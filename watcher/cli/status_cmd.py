@@ -65,18 +65,20 @@ def _sources(config: Any, rows: dict[str, dict[str, Any]], running: bool) -> lis
     for name in names:
         row = rows.get(name, {})
         known = config is not None
-        out.append({
-            "name": name,
-            "enabled": enabled.get(name, False) if known else None,  # None: sources.toml could not be read
-            "in_config": name in enabled if known else None,
-            "last_check": row.get("last_check_at"),
-            "result": row.get("last_status"),
-            "error": row.get("last_error"),
-            "failures": row.get("failures", 0),
-            "broken_since": row.get("broken_since"),
-            "last_success": row.get("last_success_at"),
-            "next_run": row.get("next_run_at") if running and enabled.get(name, not known) else None,
-        })
+        out.append(
+            {
+                "name": name,
+                "enabled": enabled.get(name, False) if known else None,  # None: sources.toml could not be read
+                "in_config": name in enabled if known else None,
+                "last_check": row.get("last_check_at"),
+                "result": row.get("last_status"),
+                "error": row.get("last_error"),
+                "failures": row.get("failures", 0),
+                "broken_since": row.get("broken_since"),
+                "last_success": row.get("last_success_at"),
+                "next_run": row.get("next_run_at") if running and enabled.get(name, not known) else None,
+            }
+        )
     return out
 
 
@@ -99,8 +101,15 @@ def _render(picture: dict[str, Any], app: AppContext, now: str | None) -> str:
             result = source["result"] or "never checked"
             if source["error"]:
                 result += f": {source['error']}"
-        rows.append([source["name"], _when(source["last_check"], now), result, source["failures"] or "",
-                     _when(source["next_run"], now)])
+        rows.append(
+            [
+                source["name"],
+                _when(source["last_check"], now),
+                result,
+                source["failures"] or "",
+                _when(source["next_run"], now),
+            ]
+        )
     lines += ["", render(["SOURCE", "LAST CHECK", "RESULT", "FAILURES", "NEXT RUN"], rows, limits={0: 32, 2: 60}), ""]
     outbox = picture["outbox"]
     others = ", ".join(f"{count} {status}" for status, count in outbox.items() if status not in ("pending", "dead"))

@@ -10,8 +10,10 @@ from watcher.core.textwidth import shorten, width
 def render(headers: Sequence[str], rows: Sequence[Sequence[object]], limits: dict[int, int] | None = None) -> str:
     """A table with a header line; `limits` caps the width of some columns (by index)."""
     limits = limits or {}
-    cells = [[shorten("" if value is None else str(value), limits.get(i, 10_000)) for i, value in enumerate(row)]
-             for row in rows]
+    cells = [
+        [shorten("" if value is None else str(value), limits.get(i, 10_000)) for i, value in enumerate(row)]
+        for row in rows
+    ]
     widths = [width(header) for header in headers]
     for row in cells:
         for i, cell in enumerate(row):

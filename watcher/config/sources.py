@@ -38,8 +38,11 @@ class Detail(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     selector: str | None = Field(None, description="CSS selector of the main text; default: automatic extraction")
     max: int = Field(5, ge=1, le=50, description="at most this many detail pages per check")
-    follow: str | None = Field(None, description="CSS selector of a link on the detail page to follow once more; "
-                                                 "that page's main text is read instead (EDGAR index -> EX-99.1)")
+    follow: str | None = Field(
+        None,
+        description="CSS selector of a link on the detail page to follow once more; "
+        "that page's main text is read instead (EDGAR index -> EX-99.1)",
+    )
 
     @field_validator("follow")
     @classmethod
@@ -167,8 +170,10 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     problems: list[str] = []
     unknown = sorted(set(data) - {"settings", "defaults", "source"})
     for key in unknown:
-        problems.append(f"{path}: unknown top-level key {key!r}{_suggest(key, ['settings', 'defaults', 'source'])}; "
-                        "allowed: [settings], [defaults], [[source]]")
+        problems.append(
+            f"{path}: unknown top-level key {key!r}{_suggest(key, ['settings', 'defaults', 'source'])}; "
+            "allowed: [settings], [defaults], [[source]]"
+        )
 
     settings = _validate(Settings, data.get("settings", {}), f"{path}: [settings]", problems) or Settings()
     defaults_raw = data.get("defaults", {})
@@ -189,8 +194,10 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         if source is None:
             continue
         if source.name in seen:
-            problems.append(f"{path}: [[source]] {source.name!r} (entry {index}): key 'name': duplicate name, "
-                            f"already used by entry {seen[source.name]}; names must be unique")
+            problems.append(
+                f"{path}: [[source]] {source.name!r} (entry {index}): key 'name': duplicate name, "
+                f"already used by entry {seen[source.name]}; names must be unique"
+            )
             continue
         seen[source.name] = index
         sources.append(source)
@@ -210,16 +217,20 @@ def _parse_source(entry: Any, index: int, defaults: dict[str, Any], path: Path, 
         if key not in entry:
             problems.append(f"{where}: missing required key {key!r}")
     if isinstance(name, str) and not _NAME.match(name):
-        problems.append(f"{where}: key 'name': {name!r} is not a valid name; use letters, digits, '.', '-' or '_' "
-                        "(at most 64 characters)")
+        problems.append(
+            f"{where}: key 'name': {name!r} is not a valid name; use letters, digits, '.', '-' or '_' "
+            "(at most 64 characters)"
+        )
     url = entry.get("url")
     if "url" in entry and not _valid_url(url):
         problems.append(f"{where}: key 'url': {url!r} is not an http(s) URL with a host")
     kind_name = entry.get("kind")
     kind = get_kind(kind_name) if isinstance(kind_name, str) else None
     if "kind" in entry and kind is None:
-        problems.append(f"{where}: key 'kind': unknown kind {kind_name!r}{_suggest(str(kind_name), kind_names())}; "
-                        f"allowed: {', '.join(kind_names())}")
+        problems.append(
+            f"{where}: key 'kind': unknown kind {kind_name!r}{_suggest(str(kind_name), kind_names())}; "
+            f"allowed: {', '.join(kind_names())}"
+        )
     if len(problems) > before:
         return None
 
@@ -229,9 +240,11 @@ def _parse_source(entry: Any, index: int, defaults: dict[str, Any], path: Path, 
     options = {k: v for k, v in entry.items() if k in option_keys}
     for key in sorted(set(entry) - common_keys - option_keys - _SOURCE_KEYS):
         allowed = [*sorted(option_keys), "name", "url", "kind", *sorted(common_keys)]
-        problems.append(f"{where}: unknown key {key!r}{_suggest(key, allowed)}; kind {kind_name!r} accepts "
-                        f"{', '.join(sorted(option_keys)) or 'no options'}, and every source accepts "
-                        f"{', '.join(sorted(common_keys))}")
+        problems.append(
+            f"{where}: unknown key {key!r}{_suggest(key, allowed)}; kind {kind_name!r} accepts "
+            f"{', '.join(sorted(option_keys)) or 'no options'}, and every source accepts "
+            f"{', '.join(sorted(common_keys))}"
+        )
     options_model = _validate(kind.Options, options, where, problems)
     if options_model is None or len(problems) > before:
         return None
@@ -252,8 +265,9 @@ def _validate(model: type[BaseModel], data: Any, where: str, problems: list[str]
             key = ".".join(loc) or "?"
             if item["type"] == "extra_forbidden":
                 allowed = sorted(fields)
-                problems.append(f"{where}: unknown key {key!r}{_suggest(loc[-1], allowed)}; "
-                                f"allowed: {', '.join(allowed)}")
+                problems.append(
+                    f"{where}: unknown key {key!r}{_suggest(loc[-1], allowed)}; allowed: {', '.join(allowed)}"
+                )
                 continue
             message = item["msg"].removeprefix("Value error, ")
             field = fields.get(loc[0]) if loc else None

@@ -50,10 +50,13 @@ class HealthServer:
         try:
             self.server = server_class((host, port), handler)
         except OSError as error:
-            raise WatcherError(f"cannot serve /healthz and /metrics on {host}:{port}: {error.strerror}",
-                               hint="choose another --http port, or stop what listens there") from None
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, name="http",
-                                       daemon=True)
+            raise WatcherError(
+                f"cannot serve /healthz and /metrics on {host}:{port}: {error.strerror}",
+                hint="choose another --http port, or stop what listens there",
+            ) from None
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, name="http", daemon=True
+        )
 
     @property
     def address(self) -> str:

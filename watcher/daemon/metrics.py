@@ -38,21 +38,37 @@ class DaemonMetrics:
         self.registry = CollectorRegistry()
         r = self.registry
         self.checks = Counter("watcher_checks", "Checks run, by source and status.", ["source", "status"], registry=r)
-        self.check_seconds = Histogram("watcher_check_duration_seconds", "Time one check took, fetch to commit.",
-                                       buckets=DURATION_BUCKETS, registry=r)
-        self.items = Gauge("watcher_items_seen", "Items the source listed at its last full read.", ["source"],
-                           registry=r)
-        self.changes = Counter("watcher_changes", "Changes found, by source and change (new, changed, removed).",
-                               ["source", "change"], registry=r)
-        self.events = Counter("watcher_events", "Events recorded (merged reports excluded), by label and severity.",
-                              ["label", "severity"], registry=r)
-        self.deliveries = Counter("watcher_deliveries", "Outbox deliveries attempted by this process, by result.",
-                                  ["result"], registry=r)
-        self.last_success = Gauge("watcher_last_success_timestamp_seconds", "When each source last checked fine.",
-                                  ["source"], registry=r)
+        self.check_seconds = Histogram(
+            "watcher_check_duration_seconds",
+            "Time one check took, fetch to commit.",
+            buckets=DURATION_BUCKETS,
+            registry=r,
+        )
+        self.items = Gauge(
+            "watcher_items_seen", "Items the source listed at its last full read.", ["source"], registry=r
+        )
+        self.changes = Counter(
+            "watcher_changes",
+            "Changes found, by source and change (new, changed, removed).",
+            ["source", "change"],
+            registry=r,
+        )
+        self.events = Counter(
+            "watcher_events",
+            "Events recorded (merged reports excluded), by label and severity.",
+            ["label", "severity"],
+            registry=r,
+        )
+        self.deliveries = Counter(
+            "watcher_deliveries", "Outbox deliveries attempted by this process, by result.", ["result"], registry=r
+        )
+        self.last_success = Gauge(
+            "watcher_last_success_timestamp_seconds", "When each source last checked fine.", ["source"], registry=r
+        )
         self.sources = Gauge("watcher_sources_scheduled", "Sources with a scheduled check job.", registry=r)
-        self.reloads = Counter("watcher_reloads", "Configuration reloads, by result (applied, rejected).",
-                               ["result"], registry=r)
+        self.reloads = Counter(
+            "watcher_reloads", "Configuration reloads, by result (applied, rejected).", ["result"], registry=r
+        )
         self.started = Gauge("watcher_start_time_seconds", "When this daemon started.", registry=r)
         self.started.set_to_current_time()
         r.register(_StoreCollector(store, running))
@@ -109,8 +125,9 @@ class _StoreCollector(Collector):
         depth = GaugeMetricFamily("watcher_outbox_depth", "Deliveries waiting to be sent (pending).")
         depth.add_metric([], counts.get("pending", 0))
         yield depth
-        rows = GaugeMetricFamily("watcher_outbox_rows", "Outbox rows by status (pending, sending, sent, dead).",
-                                 labels=["status"])
+        rows = GaugeMetricFamily(
+            "watcher_outbox_rows", "Outbox rows by status (pending, sending, sent, dead).", labels=["status"]
+        )
         for status in sorted({"pending", "sending", "sent", "dead", *counts}):
             rows.add_metric([status], counts.get(status, 0))
         yield rows

@@ -70,8 +70,9 @@ class GridIntervalTrigger(IntervalTrigger):
     jitter must stay below the interval, which `jitter_for` guarantees.
     """
 
-    def __init__(self, *, seconds: float, start_date: datetime, jitter: float = 0.0,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self, *, seconds: float, start_date: datetime, jitter: float = 0.0, rng: random.Random | None = None
+    ) -> None:
         super().__init__(seconds=seconds, start_date=start_date, timezone=start_date.tzinfo, jitter=jitter or None)
         self._rng = rng or random.Random()
 

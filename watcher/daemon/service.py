@@ -126,7 +126,8 @@ class Daemon:
             executors={"default": ThreadPoolExecutor(options.workers), "ops": ThreadPoolExecutor(4)},
             # never drop a run because workers were busy; merge a backlog into one run
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-            timezone=UTC)
+            timezone=UTC,
+        )
         self.scheduler.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
         _quiet_scheduler_logs()
         self._apply_sources({}, {source.name: source for source in config.enabled()})
@@ -137,8 +138,13 @@ class Daemon:
             self.http.start()
         self.scheduler.start()
         self._record_next_runs(list(self.sources))
-        log.info("watcher running: %d sources, %d workers, state %s, pid %d", len(self.sources), options.workers,
-                 options.state_dir, os.getpid())
+        log.info(
+            "watcher running: %d sources, %d workers, state %s, pid %d",
+            len(self.sources),
+            options.workers,
+            options.state_dir,
+            os.getpid(),
+        )
         self.systemd.ready(self.status_line())
 
     def serve(self) -> int:
@@ -166,8 +172,12 @@ class Daemon:
         assert self.scheduler is not None
         self.stopping.set()
         running = self._running
-        log.info("stopping (%s): %d check(s) running, waiting up to %gs", reason or "asked", running,
-                 self.options.stop_timeout)
+        log.info(
+            "stopping (%s): %d check(s) running, waiting up to %gs",
+            reason or "asked",
+            running,
+            self.options.stop_timeout,
+        )
         self.systemd.stopping(f"stopping, {running} checks running")
         self.scheduler.pause()
         waiter = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, name="stop", daemon=True)
@@ -177,9 +187,12 @@ class Daemon:
             waiter.join(min(0.05, max(0.0, deadline - time.monotonic())))
             self.mailbox.wait(0)  # a second signal exits there
         if waiter.is_alive():
-            log.warning("%d check(s) still running after %gs: leaving them; nothing partial is written (each check "
-                        "commits in one transaction) and the next start checks them again", self._running,
-                        self.options.stop_timeout)
+            log.warning(
+                "%d check(s) still running after %gs: leaving them; nothing partial is written (each check "
+                "commits in one transaction) and the next start checks them again",
+                self._running,
+                self.options.stop_timeout,
+            )
             logging.shutdown()
             os._exit(0)  # the worker threads would keep the interpreter alive
         log.info("stopped")
@@ -208,11 +221,17 @@ class Daemon:
         except Exception as error:  # a reload never takes the daemon down: the old configuration keeps running
             self.watch.applied(fingerprint)  # do not retry the same files on every poll
             self.metrics.reloads.labels("rejected").inc()
-            log.error("reload (%s) rejected, still running the previous configuration:\n%s", reason, error,
-                      exc_info=not isinstance(error, WatcherError))
-            self._health_alert("watcher: configuration rejected",
-                               f"The new configuration was rejected ({reason}); watcher keeps running the previous "
-                               f"one. Fix the files and reload again.\n{error}")
+            log.error(
+                "reload (%s) rejected, still running the previous configuration:\n%s",
+                reason,
+                error,
+                exc_info=not isinstance(error, WatcherError),
+            )
+            self._health_alert(
+                "watcher: configuration rejected",
+                f"The new configuration was rejected ({reason}); watcher keeps running the previous "
+                f"one. Fix the files and reload again.\n{error}",
+            )
             self.systemd.ready(self.status_line())
             return False
         self.config, self.pipeline = config, pipeline
@@ -221,8 +240,14 @@ class Daemon:
         self._record_next_runs(changes.added + changes.rescheduled)
         self.watch.applied(fingerprint)  # an edit made while reading is seen by the next poll
         self.metrics.reloads.labels("applied").inc()
-        log.info("reloaded (%s): %d sources; added %s, removed %s, changed %s", reason, len(self.sources),
-                 _names(changes.added), _names(changes.removed), _names(changes.changed))
+        log.info(
+            "reloaded (%s): %d sources; added %s, removed %s, changed %s",
+            reason,
+            len(self.sources),
+            _names(changes.added),
+            _names(changes.removed),
+            _names(changes.changed),
+        )
         self.systemd.ready(self.status_line())
         return True
 
@@ -230,7 +255,9 @@ class Daemon:
         assert self.store is not None and self.metrics is not None
         pipeline = build_pipeline(config, self.store, self.options.alerts_dir)
         if previous is not None and (previous.settings.user_agent, previous.settings.host_interval) == (
-                config.settings.user_agent, config.settings.host_interval):
+            config.settings.user_agent,
+            config.settings.host_interval,
+        ):
             pipeline.fetcher = previous.fetcher  # keep the host spacing and the open connections
         pipeline.on_result.extend([self.metrics.observe, self._after_check])
         return pipeline
@@ -247,8 +274,15 @@ class Daemon:
             self.metrics.forget(name)
         for name in changes.added + changes.rescheduled:
             trigger = self._trigger(new[name], now, last_checks.get(name))
-            self.scheduler.add_job(self._check_job, trigger, args=[name], id=name, name=f"check {name}",
-                                   replace_existing=True, executor="default")
+            self.scheduler.add_job(
+                self._check_job,
+                trigger,
+                args=[name],
+                id=name,
+                name=f"check {name}",
+                replace_existing=True,
+                executor="default",
+            )
         self.sources = new  # jobs look their Source up here at run time: a changed source needs no new job
         if changes.removed:
             self.store.set_next_runs((name, "", "", None) for name in changes.removed)
@@ -266,13 +300,28 @@ class Daemon:
         assert self.scheduler is not None
         now = datetime.now(UTC)
         every = self.options
-        self.scheduler.add_job(self._drain_job, IntervalTrigger(seconds=every.drain_every, start_date=now),
-                               id="ops:drain", name="drain outbox", executor="ops", next_run_time=now)
-        self.scheduler.add_job(self._watch_job, IntervalTrigger(seconds=every.watch_every, start_date=now),
-                               id="ops:watch", name="watch configuration files", executor="ops")
-        self.scheduler.add_job(self._prune_job, IntervalTrigger(seconds=every.prune_every,
-                                                                start_date=now + timedelta(seconds=every.prune_delay)),
-                               id="ops:prune", name="prune old rows", executor="ops")
+        self.scheduler.add_job(
+            self._drain_job,
+            IntervalTrigger(seconds=every.drain_every, start_date=now),
+            id="ops:drain",
+            name="drain outbox",
+            executor="ops",
+            next_run_time=now,
+        )
+        self.scheduler.add_job(
+            self._watch_job,
+            IntervalTrigger(seconds=every.watch_every, start_date=now),
+            id="ops:watch",
+            name="watch configuration files",
+            executor="ops",
+        )
+        self.scheduler.add_job(
+            self._prune_job,
+            IntervalTrigger(seconds=every.prune_every, start_date=now + timedelta(seconds=every.prune_delay)),
+            id="ops:prune",
+            name="prune old rows",
+            executor="ops",
+        )
 
     def _schedule_digests(self) -> None:
         assert self.scheduler is not None and self.pipeline is not None
@@ -283,8 +332,14 @@ class Daemon:
         if notifier is None:
             return
         for tag, cron in notifier.digest_schedules():
-            self.scheduler.add_job(self._digest_job, CronTrigger(**cron), id=f"digest:{tag}", name=f"digest {tag}",
-                                   executor="ops", replace_existing=True)
+            self.scheduler.add_job(
+                self._digest_job,
+                CronTrigger(**cron),
+                id=f"digest:{tag}",
+                name=f"digest {tag}",
+                executor="ops",
+                replace_existing=True,
+            )
 
     # -- jobs ---------------------------------------------------------------------------------------------
 
@@ -355,8 +410,13 @@ class Daemon:
             return
         cutoff = iso(datetime.now(UTC) - timedelta(seconds=self.config.settings.retention))
         counts = self.store.prune(cutoff)
-        log.info("pruned rows older than %s: %d checks, %d deliveries, %d attempts", cutoff, counts["checks"],
-                 counts["deliveries"], counts["attempts"])
+        log.info(
+            "pruned rows older than %s: %d checks, %d deliveries, %d attempts",
+            cutoff,
+            counts["checks"],
+            counts["deliveries"],
+            counts["attempts"],
+        )
 
     # -- views --------------------------------------------------------------------------------------------
 
@@ -368,8 +428,13 @@ class Daemon:
             return False, {"status": "unavailable", "reason": "the scheduler is not running"}
         if self.store is None or not self.store.ping():
             return False, {"status": "unavailable", "reason": "the state database does not answer"}
-        return True, {"status": "ok", "pid": os.getpid(), "sources": len(self.sources),
-                      "checks_running": self._running, "outbox": self.store.outbox_counts()}
+        return True, {
+            "status": "ok",
+            "pid": os.getpid(),
+            "sources": len(self.sources),
+            "checks_running": self._running,
+            "outbox": self.store.outbox_counts(),
+        }
 
     def status_line(self) -> str:
         pending = self.store.outbox_counts().get("pending", 0) if self.store is not None else 0

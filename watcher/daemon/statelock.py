@@ -38,8 +38,10 @@ class StateLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as error:
-            raise StateError(f"cannot create the lock file {self.path}: {error.strerror}",
-                             hint="the state directory must be writable by the user running watcher") from None
+            raise StateError(
+                f"cannot create the lock file {self.path}: {error.strerror}",
+                hint="the state directory must be writable by the user running watcher",
+            ) from None
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -52,7 +54,8 @@ class StateLock:
                     who = f"pid {holder}" if holder else "another process"
                     raise StateLockedError(
                         f"another watcher daemon ({who}) is already running on {self.path.parent}",
-                        hint="stop it first, or give this one its own --state directory") from None
+                        hint="stop it first, or give this one its own --state directory",
+                    ) from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())

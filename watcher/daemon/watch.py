@@ -30,8 +30,11 @@ class ConfigWatch:
         """(path, mtime_ns, size) of each file the configuration is read from."""
         paths = [self.sources_file]
         if self.alerts_dir.is_dir():
-            paths += sorted(path for path in self.alerts_dir.rglob("*") if path.is_file()
-                            and not path.name.startswith(".") and not path.name.endswith(_IGNORED_SUFFIXES))
+            paths += sorted(
+                path
+                for path in self.alerts_dir.rglob("*")
+                if path.is_file() and not path.name.startswith(".") and not path.name.endswith(_IGNORED_SUFFIXES)
+            )
         if config is not None and config.settings.lexicon is not None:
             lexicon = config.settings.lexicon  # relative to sources.toml, as runtime.make_analyzer reads it
             paths.append(lexicon if lexicon.is_absolute() else config.path.parent / lexicon)

@@ -39,13 +39,26 @@ def to_slack(markdown: str) -> str:
     return convert(markdown) if convert is not None else markdown
 
 
-def card(channel: str, title: str, body: str, notify_type: str = "info", width: int | None = None,
-         clock: Any = time.localtime) -> str:
+def card(
+    channel: str,
+    title: str,
+    body: str,
+    notify_type: str = "info",
+    width: int | None = None,
+    clock: Any = time.localtime,
+) -> str:
     """A Slack-like card for a terminal: header, bold title, body with links spelled out."""
     width = width or min(shutil.get_terminal_size((100, 24)).columns, 110)
     bar = click.style("┃", fg=_BAR.get(notify_type, "blue"), bold=True)
-    header = (click.style(f"#{channel}", bold=True) + "  " + click.style("watcher", bold=True) + " "
-              + click.style("APP", dim=True) + "  " + click.style(time.strftime("%H:%M", clock()), dim=True))
+    header = (
+        click.style(f"#{channel}", bold=True)
+        + "  "
+        + click.style("watcher", bold=True)
+        + " "
+        + click.style("APP", dim=True)
+        + "  "
+        + click.style(time.strftime("%H:%M", clock()), dim=True)
+    )
     lines = [header, bar + " " + click.style(title, bold=True), bar]
     for paragraph in _terminal_text(to_slack(body)).splitlines():
         for piece in _wrap(paragraph, max(width - 4, 40)) or [""]:

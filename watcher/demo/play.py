@@ -78,8 +78,15 @@ class Outcome:
 class Demo:
     """One run of the story; `echo` prints a line, `pause` waits between steps (seconds)."""
 
-    def __init__(self, scenario: Scenario, project: Project, echo: Callable[[str], None], pause: float = 0.5,
-                 live: bool = False, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        project: Project,
+        echo: Callable[[str], None],
+        pause: float = 0.5,
+        live: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.scenario = scenario
         self.project = project
         self.echo = echo
@@ -112,8 +119,10 @@ class Demo:
                 results = list(run_checks(sources, pipeline))
                 self._note_problems(results, outcome)
                 items = sum(result.items for result in results)
-                self.echo(f"Baseline: {len(results)} sources checked, {items} items recorded silently "
-                          f"(the first check of a source never alerts).")
+                self.echo(
+                    f"Baseline: {len(results)} sources checked, {items} items recorded silently "
+                    f"(the first check of a source never alerts)."
+                )
                 for number, step in enumerate(self.scenario.steps, start=1):
                     if number > 1 and self.pause > 0:
                         self.sleep(self.pause)
@@ -174,13 +183,17 @@ class Demo:
                     alerted.append(label)
                     outcome.alerts[label] += 1
                     if self.live:
-                        self.echo(f"  → [{label} · {event['severity']}] {event['title']}: sent to "
-                                  f"{', '.join(route[0] for route in event['routes'])}")
+                        self.echo(
+                            f"  → [{label} · {event['severity']}] {event['title']}: sent to "
+                            f"{', '.join(route[0] for route in event['routes'])}"
+                        )
                 else:
                     self.echo(f"  · recorded, no route: [{label}] {event['title']}")
         if sorted(alerted) != sorted(expect):
-            message = (f"step {number}: the story expects {', '.join(expect) or 'no alert'}, "
-                       f"watcher raised {', '.join(alerted) or 'no alert'}")
+            message = (
+                f"step {number}: the story expects {', '.join(expect) or 'no alert'}, "
+                f"watcher raised {', '.join(alerted) or 'no alert'}"
+            )
             outcome.mismatches.append(message)
             self.echo(f"  ! {message}")
 

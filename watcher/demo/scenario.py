@@ -24,8 +24,12 @@ from watcher.core.errors import WatcherError
 DATA = files("watcher") / "data" / "demo"
 LABELS = ("quota", "export_control", "enforcement", "deal", "market")
 _SHORT = 34  # MIIT cuts a link's text after this many characters and adds "..."
-_TYPES = {".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8", ".xml": "application/xml",
-          ".json": "application/json;charset=UTF-8"}
+_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".xml": "application/xml",
+    ".json": "application/json;charset=UTF-8",
+}
 
 
 class ScenarioError(WatcherError):
@@ -126,10 +130,16 @@ def load_scenario(root: Traversable = DATA) -> Scenario:
         if entry is None:
             raise ScenarioError(f"demo scenario: source {name!r} is not in the demo's sources.toml")
         template = _join(root, table["list"]).read_text("utf-8")
-        pages[name] = SourcePage(name=name, url=entry["url"], base=entry.get("base_url") or entry["url"],
-                                 template=template, json_template=table["list"].endswith(".json"),
-                                 row=table["row"], content_type=table["content_type"],
-                                 fields=dict(table.get("fields", {})))
+        pages[name] = SourcePage(
+            name=name,
+            url=entry["url"],
+            base=entry.get("base_url") or entry["url"],
+            template=template,
+            json_template=table["list"].endswith(".json"),
+            row=table["row"],
+            content_type=table["content_type"],
+            fields=dict(table.get("fields", {})),
+        )
         baseline += [_row(name, item) for item in table.get("item", [])]
     steps = []
     for number, table in enumerate(story.get("step", []), start=1):
@@ -137,12 +147,20 @@ def load_scenario(root: Traversable = DATA) -> Scenario:
         expect = tuple(table.get("expect", []))
         unknown = [label for label in expect if label not in LABELS]
         if unknown or any(row.source not in pages for row in rows):
-            raise ScenarioError(f"demo scenario: step {number}: unknown label or source "
-                                f"({', '.join(unknown) or ', '.join(row.source for row in rows)})")
+            raise ScenarioError(
+                f"demo scenario: step {number}: unknown label or source "
+                f"({', '.join(unknown) or ', '.join(row.source for row in rows)})"
+            )
         steps.append(Step(when=str(table["when"]), say=table["say"], expect=expect, publish=rows))
     documents = tuple((document["url"], document["file"]) for document in story.get("document", []))
-    scenario = Scenario(title=story.get("title", "watcher demo"), sources_toml=sources_toml, pages=pages,
-                        baseline=tuple(baseline), steps=tuple(steps), documents=documents)
+    scenario = Scenario(
+        title=story.get("title", "watcher demo"),
+        sources_toml=sources_toml,
+        pages=pages,
+        baseline=tuple(baseline),
+        steps=tuple(steps),
+        documents=documents,
+    )
     _check(scenario, root)
     return scenario
 

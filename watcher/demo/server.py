@@ -52,8 +52,9 @@ class _Host:
         self.server = ThreadingHTTPServer((LOOPBACK, 0), handler)
         self.server.daemon_threads = True
         # a short poll interval: shutdown() waits for the next poll, once per host
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       name=f"demo-{name}", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"demo-{name}", daemon=True
+        )
 
     @property
     def origin(self) -> str:
@@ -66,8 +67,14 @@ class _Host:
             if page is None:
                 path, _, query = target.partition("?")
                 wanted = _query_key(query)
-                page = next((candidate for key, candidate in self.pages.items()
-                             if key.partition("?")[0] == path and _query_key(key.partition("?")[2]) == wanted), None)
+                page = next(
+                    (
+                        candidate
+                        for key, candidate in self.pages.items()
+                        if key.partition("?")[0] == path and _query_key(key.partition("?")[2]) == wanted
+                    ),
+                    None,
+                )
                 if page is None:
                     page = self.pages.get(path)
             return page
@@ -95,8 +102,9 @@ class DemoServer:
         log.info("demo mirrors: %s", ", ".join(f"{name} at {host.origin}" for name, host in self.hosts.items()))
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.close()
 
     def close(self) -> None:

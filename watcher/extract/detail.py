@@ -39,10 +39,12 @@ DETAIL_CAP = 20_000
 _FEW_CHARS = 200  # less main text than this: the page may be a JS redirect or an iframe shell
 _JS_REDIRECT = re.compile(
     r"""(?:window\.|self\.|top\.|document\.)?location(?:\.href)?\s*=\s*["']([^"']+)["']"""
-    r"""|location\.replace\(\s*["']([^"']+)["']\s*\)""")
+    r"""|location\.replace\(\s*["']([^"']+)["']\s*\)"""
+)
 _META_REFRESH = re.compile(
     r"""<meta[^>]+http-equiv\s*=\s*["']?refresh["']?[^>]*content\s*=\s*["']?\s*\d*\s*;\s*url\s*=\s*['"]?([^"'>\s]+)""",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _HTML_TYPES = ("html", "xml", "text/plain")
 
 
@@ -63,10 +65,15 @@ class DetailReader:
         wanted = [index for index, change in enumerate(changes) if change.change == "new" and change.item.url]
         # newest first; undated items keep their page order after the dated ones (sorted() is stable)
         wanted = sorted(wanted, key=lambda index: changes[index].item.published or "", reverse=True)
-        chosen, beyond = wanted[: source.detail.max], wanted[source.detail.max:]
+        chosen, beyond = wanted[: source.detail.max], wanted[source.detail.max :]
         if beyond:
-            log.info("%s: %d new item(s) beyond detail max %d keep their list text", source.name, len(beyond),
-                     source.detail.max, extra={"source": source.name, "detail_skipped": len(beyond)})
+            log.info(
+                "%s: %d new item(s) beyond detail max %d keep their list text",
+                source.name,
+                len(beyond),
+                source.detail.max,
+                extra={"source": source.name, "detail_skipped": len(beyond)},
+            )
         enriched = list(changes)
         for index in chosen:
             enriched[index] = self._enrich(enriched[index], source, fetcher)
@@ -78,22 +85,45 @@ class DetailReader:
         try:
             main, final_url = self.read(url, source, fetcher)
         except (FetchError, ExtractError) as error:
-            log.warning("%s: detail page %s failed (%s); keeping the list item", source.name, url,
-                        str(error).splitlines()[0], extra={"source": source.name, "detail_url": url,
-                                                           "detail_error": str(error)})
+            log.warning(
+                "%s: detail page %s failed (%s); keeping the list item",
+                source.name,
+                url,
+                str(error).splitlines()[0],
+                extra={"source": source.name, "detail_url": url, "detail_error": str(error)},
+            )
             return change
         except Exception as error:  # a parser bug must not fail the check
-            log.exception("%s: detail page %s: unexpected error; keeping the list item", source.name, url,
-                          extra={"source": source.name, "detail_url": url, "detail_error": repr(error)})
+            log.exception(
+                "%s: detail page %s: unexpected error; keeping the list item",
+                source.name,
+                url,
+                extra={"source": source.name, "detail_url": url, "detail_error": repr(error)},
+            )
             return change
         elapsed = time.monotonic() - started
         if not main.text:
-            log.warning("%s: detail page %s has no main text; keeping the list item", source.name, final_url,
-                        extra={"source": source.name, "detail_url": url, "detail_error": "no main text"})
+            log.warning(
+                "%s: detail page %s has no main text; keeping the list item",
+                source.name,
+                final_url,
+                extra={"source": source.name, "detail_url": url, "detail_error": "no main text"},
+            )
             return change
-        log.info("%s: detail %s: %d characters by %s in %.2fs", source.name, final_url, len(main.text),
-                 main.method, elapsed, extra={"source": source.name, "detail_url": final_url,
-                                              "detail_chars": len(main.text), "detail_method": main.method})
+        log.info(
+            "%s: detail %s: %d characters by %s in %.2fs",
+            source.name,
+            final_url,
+            len(main.text),
+            main.method,
+            elapsed,
+            extra={
+                "source": source.name,
+                "detail_url": final_url,
+                "detail_chars": len(main.text),
+                "detail_method": main.method,
+            },
+        )
         item = replace(change.item, text=merge_text(change.item.text, main.text))
         return replace(change, item=item)
 
@@ -110,13 +140,22 @@ class DetailReader:
         if follow:
             target = followed_link(html, fetched.final_url, follow)
             if target and target != fetched.final_url:
-                log.info("%s: detail %s links %s (follow %r); reading that page", source.name, fetched.final_url,
-                         target, follow)
+                log.info(
+                    "%s: detail %s links %s (follow %r); reading that page",
+                    source.name,
+                    fetched.final_url,
+                    target,
+                    follow,
+                )
                 fetched = _fetch(target, source, fetcher)
                 html = _html_of(fetched, source)
             else:
-                log.info("%s: detail %s has no link matching follow %r; reading the page itself", source.name,
-                         fetched.final_url, follow)
+                log.info(
+                    "%s: detail %s has no link matching follow %r; reading the page itself",
+                    source.name,
+                    fetched.final_url,
+                    follow,
+                )
         main = extract_main_text(html, css, url=fetched.final_url, article=self.article, cap=self.cap)
         if len(main.text) < _FEW_CHARS:
             target = next_hop(html, fetched.final_url, css)
@@ -174,8 +213,14 @@ def merge_text(list_text: str, detail_text: str) -> str:
 def _fetch(url: str, source: Source, fetcher: Fetcher) -> Fetched:
     # One retry at most: it covers MOFCOM resetting a new client's first connection, and a dead
     # detail page must not hold the check for the source's full retry budget.
-    return fetcher.fetch(url, timeout=source.timeout, max_bytes=source.max_bytes, headers=source.headers,
-                         user_agent=source.user_agent, retries=min(source.retries, 1))
+    return fetcher.fetch(
+        url,
+        timeout=source.timeout,
+        max_bytes=source.max_bytes,
+        headers=source.headers,
+        user_agent=source.user_agent,
+        retries=min(source.retries, 1),
+    )
 
 
 def _html_of(fetched: Fetched, source: Source) -> str:

@@ -22,14 +22,71 @@ from watcher.extract.markup import clean, parse_html, selector
 log = logging.getLogger(__name__)
 
 #: elements that are never the main text, whatever they hold
-_NEVER = ("script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "form", "select",
-          "button", "iframe", "object", "embed")
+_NEVER = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "select",
+    "button",
+    "iframe",
+    "object",
+    "embed",
+)
 #: id/class words of page chrome (MNR `kyy_nav`, `kyy_position`; common `breadcrumb`, `share`, `copyright`)
-_CHROME_WORDS = {"nav", "navbar", "menu", "footer", "header", "breadcrumb", "breadcrumbs", "crumb", "crumbs",
-                 "position", "location", "share", "sidebar", "copyright", "toolbar", "topbar"}
+_CHROME_WORDS = {
+    "nav",
+    "navbar",
+    "menu",
+    "footer",
+    "header",
+    "breadcrumb",
+    "breadcrumbs",
+    "crumb",
+    "crumbs",
+    "position",
+    "location",
+    "share",
+    "sidebar",
+    "copyright",
+    "toolbar",
+    "topbar",
+}
 _WORD_SPLIT = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
-_BLOCKS = {"p", "div", "td", "th", "li", "pre", "blockquote", "section", "article", "main", "dd", "h1", "h2", "h3",
-           "h4", "h5", "h6", "table", "tr", "tbody", "ul", "ol", "dl", "body", "center", "font"}
+_BLOCKS = {
+    "p",
+    "div",
+    "td",
+    "th",
+    "li",
+    "pre",
+    "blockquote",
+    "section",
+    "article",
+    "main",
+    "dd",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "tr",
+    "tbody",
+    "ul",
+    "ol",
+    "dl",
+    "body",
+    "center",
+    "font",
+}
 _CANDIDATES = {"div", "td", "section", "article", "main", "body", "center", "tbody", "table", "ul"}
 _MIN_BLOCK = 8  # characters of non-link text for a block to count as a paragraph
 _MIN_MAIN = 40  # below this the page has no main text worth keeping
@@ -44,8 +101,9 @@ class MainText:
     where: str = ""  # the CSS of the block the heuristic chose, for `watcher sources try`
 
 
-def extract_main_text(html: str, css: str | None = None, *, url: str = "", article: bool = True,
-                      cap: int = 20_000) -> MainText:
+def extract_main_text(
+    html: str, css: str | None = None, *, url: str = "", article: bool = True, cap: int = 20_000
+) -> MainText:
     """The main text of a page, at most `cap` characters.
 
     A selector that matches nothing falls back to automatic extraction (the
@@ -143,8 +201,9 @@ def _trafilatura(html: str, url: str) -> str | None:
         log.debug("trafilatura unavailable (%s); using the text-block heuristic", error)
         return None
     try:
-        text = trafilatura.extract(html, url=url or None, include_comments=False, include_tables=True,
-                                   favor_recall=True, deduplicate=False)
+        text = trafilatura.extract(
+            html, url=url or None, include_comments=False, include_tables=True, favor_recall=True, deduplicate=False
+        )
     except Exception as error:  # a third-party parser bug must not lose the detail text
         log.warning("trafilatura failed on %s: %s; using the text-block heuristic", url or "a page", error)
         return None
@@ -162,8 +221,12 @@ def _strip_chrome(body: Any) -> None:
     for element in list(body.iter()):
         if not isinstance(element.tag, str) or element is body or element.getparent() is None:
             continue
-        words = {word.lower() for name in (element.get("id") or "", element.get("class") or "")
-                 for word in _WORD_SPLIT.split(name) if word}
+        words = {
+            word.lower()
+            for name in (element.get("id") or "", element.get("class") or "")
+            for word in _WORD_SPLIT.split(name)
+            if word
+        }
         if words & _CHROME_WORDS and _is_chrome(element):
             element.drop_tree()
 

@@ -75,8 +75,11 @@ def canonical_id(url: str) -> str:
     host = (parts.hostname or "").lower()
     if parts.port and parts.port not in (80, 443):
         host = f"{host}:{parts.port}"
-    query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
-             if not key.lower().startswith(_TRACKING)]
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not key.lower().startswith(_TRACKING)
+    ]
     return urlunsplit(("", host, parts.path or "/", urlencode(query), ""))
 
 

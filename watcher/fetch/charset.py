@@ -16,11 +16,24 @@ from dataclasses import dataclass
 
 # GB2312 and GBK are subsets of GB18030; decoding as GB18030 never loses a character they can encode.
 _ALIASES = {
-    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030", "csgb2312": "gb18030",
-    "euc-cn": "gb18030", "hz-gb-2312": "gb18030", "cp936": "gb18030", "windows-936": "gb18030",
-    "big5": "big5hkscs", "x-x-big5": "big5hkscs",
-    "iso-8859-1": "latin-1", "iso8859-1": "latin-1", "latin1": "latin-1", "us-ascii": "latin-1", "ascii": "latin-1",
-    "unicode": "utf-8", "utf8": "utf-8",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "csgb2312": "gb18030",
+    "euc-cn": "gb18030",
+    "hz-gb-2312": "gb18030",
+    "cp936": "gb18030",
+    "windows-936": "gb18030",
+    "big5": "big5hkscs",
+    "x-x-big5": "big5hkscs",
+    "iso-8859-1": "latin-1",
+    "iso8859-1": "latin-1",
+    "latin1": "latin-1",
+    "us-ascii": "latin-1",
+    "ascii": "latin-1",
+    "unicode": "utf-8",
+    "utf8": "utf-8",
 }
 # Servers that send one of these often mean "I don't know"; a <meta> declaration then wins.
 _WEAK = {"latin-1", "windows-1252", "cp1252"}
@@ -31,8 +44,22 @@ _META_CHARSET = re.compile(
 )
 _META_SCAN = 32_768  # a declaration lives in <head>; some heads carry kilobytes of inline CSS first
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-_CJK_LEGACY = {"gb18030", "gb2312", "gbk", "big5", "big5hkscs", "cp949", "euc_kr", "euc-kr", "shift_jis",
-               "cp932", "euc_jp", "iso2022_jp", "johab", "cp950"}
+_CJK_LEGACY = {
+    "gb18030",
+    "gb2312",
+    "gbk",
+    "big5",
+    "big5hkscs",
+    "cp949",
+    "euc_kr",
+    "euc-kr",
+    "shift_jis",
+    "cp932",
+    "euc_jp",
+    "iso2022_jp",
+    "johab",
+    "cp950",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +165,9 @@ def _han_ratio(text: str) -> float:
     wide = [char for char in text if ord(char) > 0x7F]
     if not wide:
         return 0.0
-    han = sum(1 for char in wide if "\u4e00" <= char <= "\u9fff" or "\u3000" <= char <= "\u303f"
-              or "\uff00" <= char <= "\uffef")
+    han = sum(
+        1
+        for char in wide
+        if "\u4e00" <= char <= "\u9fff" or "\u3000" <= char <= "\u303f" or "\uff00" <= char <= "\uffef"
+    )
     return han / len(wide)

@@ -43,8 +43,9 @@ class HostGate:
     so eight workers on one ministry site still arrive one at a time.
     """
 
-    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, interval: float, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.interval = interval
         self._clock = clock
         self._sleep = sleep
@@ -60,8 +61,9 @@ class HostGate:
             self._next[host] = slot + self.interval
         delay = slot - now
         if deadline is not None and now + delay > deadline:
-            raise FetchError(f"waited too long for a turn at {host} (host_interval {self.interval:g}s)",
-                             reason="timeout")
+            raise FetchError(
+                f"waited too long for a turn at {host} (host_interval {self.interval:g}s)", reason="timeout"
+            )
         if delay > 0:
             self._sleep(delay)
 
@@ -69,8 +71,9 @@ class HostGate:
 class Fetcher:
     """Fetches URLs for checks; safe to share between worker threads."""
 
-    def __init__(self, *, user_agent: str, host_interval: float = 1.0, backoff_factor: float = 0.5,
-                 gate: HostGate | None = None) -> None:
+    def __init__(
+        self, *, user_agent: str, host_interval: float = 1.0, backoff_factor: float = 0.5, gate: HostGate | None = None
+    ) -> None:
         self.user_agent = user_agent
         self.backoff_factor = backoff_factor
         self.gate = gate or HostGate(host_interval)
@@ -96,19 +99,34 @@ class Fetcher:
         if not session.trust_env:
             session.verify = _ca_bundle() or True
         retry = _BoundedRetry(
-            total=retries, connect=retries, read=retries, status=retries, redirect=False,
-            backoff_factor=self.backoff_factor, backoff_max=30,
-            status_forcelist=(429, 500, 502, 503, 504), allowed_methods=frozenset({"GET", "HEAD"}),
-            respect_retry_after_header=True, raise_on_status=False,
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            redirect=False,
+            backoff_factor=self.backoff_factor,
+            backoff_max=30,
+            status_forcelist=(429, 500, 502, 503, 504),
+            allowed_methods=frozenset({"GET", "HEAD"}),
+            respect_retry_after_header=True,
+            raise_on_status=False,
         )
         adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=4)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
 
-    def fetch(self, url: str, *, timeout: float = 30.0, max_bytes: int = 10_000_000,
-              headers: dict[str, str] | None = None, validators: Validators | None = None,
-              user_agent: str | None = None, retries: int = 3) -> Fetched:
+    def fetch(
+        self,
+        url: str,
+        *,
+        timeout: float = 30.0,
+        max_bytes: int = 10_000_000,
+        headers: dict[str, str] | None = None,
+        validators: Validators | None = None,
+        user_agent: str | None = None,
+        retries: int = 3,
+    ) -> Fetched:
         """GET a URL within a total deadline; a 304 comes back as `not_modified`."""
         started = time.monotonic()
         deadline = started + timeout
@@ -124,7 +142,11 @@ class Fetcher:
         connect_timeout = min(10.0, timeout)
         try:
             response = self.session(retries).get(
-                url, headers=request_headers, timeout=(connect_timeout, timeout), stream=True, allow_redirects=True,
+                url,
+                headers=request_headers,
+                timeout=(connect_timeout, timeout),
+                stream=True,
+                allow_redirects=True,
             )
         except requests.exceptions.TooManyRedirects:
             raise FetchError(f"more than {MAX_REDIRECTS} redirects (a redirect loop?)", reason="redirects") from None
@@ -145,36 +167,61 @@ class Fetcher:
             response_headers = {key.lower(): value for key, value in response.headers.items()}
             if response.status_code == 304:
                 _ = response.content  # an unread response would close its keep-alive connection
-                return Fetched(url=url, final_url=response.url, status=304, headers=response_headers,
-                               not_modified=True, elapsed=time.monotonic() - started)
+                return Fetched(
+                    url=url,
+                    final_url=response.url,
+                    status=304,
+                    headers=response_headers,
+                    not_modified=True,
+                    elapsed=time.monotonic() - started,
+                )
             if response.status_code >= 400:
-                raise FetchError(f"HTTP {response.status_code} {response.reason or ''}".strip(),
-                                 status=response.status_code, reason="http")
+                raise FetchError(
+                    f"HTTP {response.status_code} {response.reason or ''}".strip(),
+                    status=response.status_code,
+                    reason="http",
+                )
             content = self._read_capped(response, max_bytes, deadline, timeout)
-        return Fetched(url=url, final_url=response.url, status=response.status_code, headers=response_headers,
-                       content=content, elapsed=time.monotonic() - started)
+        return Fetched(
+            url=url,
+            final_url=response.url,
+            status=response.status_code,
+            headers=response_headers,
+            content=content,
+            elapsed=time.monotonic() - started,
+        )
 
     @staticmethod
     def _read_capped(response: requests.Response, max_bytes: int, deadline: float, timeout: float) -> bytes:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
-            raise FetchError(f"body of {int(declared):,} bytes exceeds the {max_bytes:,}-byte cap (max_bytes)",
-                             status=response.status_code, reason="too_large")
+            raise FetchError(
+                f"body of {int(declared):,} bytes exceeds the {max_bytes:,}-byte cap (max_bytes)",
+                status=response.status_code,
+                reason="too_large",
+            )
         chunks: list[bytes] = []
         size = 0
         try:
             for chunk in response.iter_content(CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise FetchError(f"body exceeds the {max_bytes:,}-byte cap (max_bytes)",
-                                     status=response.status_code, reason="too_large")
+                    raise FetchError(
+                        f"body exceeds the {max_bytes:,}-byte cap (max_bytes)",
+                        status=response.status_code,
+                        reason="too_large",
+                    )
                 if time.monotonic() > deadline:
-                    raise FetchError(f"body not received within {timeout:g}s", status=response.status_code,
-                                     reason="timeout")
+                    raise FetchError(
+                        f"body not received within {timeout:g}s", status=response.status_code, reason="timeout"
+                    )
                 chunks.append(chunk)
         except requests.exceptions.RequestException as error:
-            raise FetchError(f"connection broke while reading: {_root_cause(error)}", status=response.status_code,
-                             reason="connection") from None
+            raise FetchError(
+                f"connection broke while reading: {_root_cause(error)}",
+                status=response.status_code,
+                reason="connection",
+            ) from None
         return b"".join(chunks)
 
 

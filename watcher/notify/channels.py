@@ -47,8 +47,11 @@ class Channels:
     def targets(self, tag: str) -> list[Target]:
         found = []
         for service in self.app.find(tag):
-            found.append(Target(id=service.url_id() or service.url(privacy=True), masked=service.url(privacy=True),
-                                service=service))
+            found.append(
+                Target(
+                    id=service.url_id() or service.url(privacy=True), masked=service.url(privacy=True), service=service
+                )
+            )
         return found
 
     def tags(self) -> list[str]:
@@ -82,9 +85,11 @@ def load_channels(alerts_dir: Path | None) -> Channels:
     app.add(config)
     services = list(app)
     if len(services) < entries:
-        raise ConfigError(f"{where}: {entries - len(services)} of {entries} URLs are not valid Apprise URLs",
-                          hint="check each URL against https://github.com/caronc/apprise/wiki; "
-                               "`watcher notify-test` shows which targets loaded")
+        raise ConfigError(
+            f"{where}: {entries - len(services)} of {entries} URLs are not valid Apprise URLs",
+            hint="check each URL against https://github.com/caronc/apprise/wiki; "
+            "`watcher notify-test` shows which targets loaded",
+        )
     for service in services:
         if service.overflow_mode == OverflowMode.UPSTREAM:  # Apprise's default: cut to the channel's limit
             service.overflow_mode = OverflowMode.TRUNCATE
@@ -96,10 +101,14 @@ def load_channels(alerts_dir: Path | None) -> Channels:
 def _expand_env(text: str, where: str) -> str:
     missing = sorted({name for name in _ENV.findall(_uncommented(text)) if name not in os.environ})
     if missing:
-        raise ConfigError(f"{where}: environment variable(s) {', '.join(missing)} not set",
-                          hint="export them in the service's environment (e.g. systemd EnvironmentFile=)")
-    return "\n".join(line if line.lstrip().startswith("#") else _ENV.sub(lambda m: os.environ[m.group(1)], line)
-                     for line in text.splitlines())
+        raise ConfigError(
+            f"{where}: environment variable(s) {', '.join(missing)} not set",
+            hint="export them in the service's environment (e.g. systemd EnvironmentFile=)",
+        )
+    return "\n".join(
+        line if line.lstrip().startswith("#") else _ENV.sub(lambda m: os.environ[m.group(1)], line)
+        for line in text.splitlines()
+    )
 
 
 def _uncommented(text: str) -> str:
@@ -119,8 +128,10 @@ def _validate_yaml(text: str, where: str) -> int:
     if data is None:
         return 0
     if not isinstance(data, dict) or "urls" not in data:
-        raise ConfigError(f"{where}: expected a mapping with a 'urls:' list (Apprise YAML configuration)",
-                          hint="see alerts/apprise.yml shipped with watcher for the format")
+        raise ConfigError(
+            f"{where}: expected a mapping with a 'urls:' list (Apprise YAML configuration)",
+            hint="see alerts/apprise.yml shipped with watcher for the format",
+        )
     urls = data.get("urls") or []
     if not isinstance(urls, list):
         raise ConfigError(f"{where}: 'urls' must be a list")
@@ -132,10 +143,15 @@ def _warn_if_exposed(path: Path, raw: str, services: list[Any]) -> None:
     if not mode & stat.S_IROTH:
         return
     literal = _ENV.sub("", raw)
-    if any(service.url(privacy=True) != service.url() and _has_literal_secret(service, literal)
-           for service in services):
-        log.warning("%s is readable by every user (mode %o) and holds secrets: chmod 600 it, "
-                    "or move the secrets to ${ENVIRONMENT} variables", path, mode)
+    if any(
+        service.url(privacy=True) != service.url() and _has_literal_secret(service, literal) for service in services
+    ):
+        log.warning(
+            "%s is readable by every user (mode %o) and holds secrets: chmod 600 it, "
+            "or move the secrets to ${ENVIRONMENT} variables",
+            path,
+            mode,
+        )
 
 
 def _has_literal_secret(service: Any, raw: str) -> bool:

@@ -19,8 +19,15 @@ _QUOTA_FIELDS = (
     ("cumulative_smelting_tonnes", "Smelting quota, year to date"),
 )
 _SYMBOLS = {"USD": "US$", "AUD": "A$", "CAD": "C$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "JP¥", "HKD": "HK$"}
-LABEL_NAMES = {"quota": "QUOTA", "export_control": "EXPORT CONTROL", "enforcement": "ENFORCEMENT", "deal": "DEAL",
-               "market": "MARKET", "irrelevant": "OTHER", "health": "HEALTH"}
+LABEL_NAMES = {
+    "quota": "QUOTA",
+    "export_control": "EXPORT CONTROL",
+    "enforcement": "ENFORCEMENT",
+    "deal": "DEAL",
+    "market": "MARKET",
+    "irrelevant": "OTHER",
+    "health": "HEALTH",
+}
 
 
 def tonnes(value: Any) -> str:
@@ -84,8 +91,9 @@ def fact_lines(facts: dict[str, Any]) -> list[str]:
             delta = deltas.get(key)
             lines.append(f"{name}: {tonnes(value)}" + (f" ({delta_text(delta)})" if delta else ""))
     for allocation in facts.get("allocations") or []:
-        figures = ", ".join(f"{key.split('_')[0]} {tonnes(value)}" for key, value in allocation.items()
-                            if key.endswith("_tonnes"))
+        figures = ", ".join(
+            f"{key.split('_')[0]} {tonnes(value)}" for key, value in allocation.items() if key.endswith("_tonnes")
+        )
         lines.append(f"Allocation: {allocation.get('company', '?')}: {figures}")
     provinces = facts.get("by_province_tonnes") or {}
     if provinces:
@@ -106,14 +114,20 @@ def fact_lines(facts: dict[str, Any]) -> list[str]:
     elif isinstance(facts.get("amount"), int | float):
         lines.append(f"Amount: {money(facts['amount'], facts.get('currency'))}")
     if prices and not amounts:
-        lines.append("Prices: " + "; ".join(entry.get("text") or money(entry.get("amount"), entry.get("currency"))
-                                            for entry in prices[:3]))
+        lines.append(
+            "Prices: "
+            + "; ".join(entry.get("text") or money(entry.get("amount"), entry.get("currency")) for entry in prices[:3])
+        )
     if isinstance(facts.get("previous_amount_usd"), int | float):
         lines.append(f"Previously: {money(facts['previous_amount_usd'])}")
     if facts.get("elements"):
         lines.append("Elements: " + ", ".join(facts["elements"]))
-    for key, name in (("doc_no", "Document"), ("effective_date", "Effective"), ("control_codes", "Control codes"),
-                      ("hs_codes", "HS codes")):
+    for key, name in (
+        ("doc_no", "Document"),
+        ("effective_date", "Effective"),
+        ("control_codes", "Control codes"),
+        ("hs_codes", "HS codes"),
+    ):
         value = facts.get(key)
         if value:
             lines.append(f"{name}: " + (", ".join(map(str, value)) if isinstance(value, list) else str(value)))

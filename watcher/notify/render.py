@@ -33,9 +33,15 @@ def _link(url: object, text: object = "link") -> escape.Trusted:
 
 
 def _environment(finalize: Any, loader: Any) -> SandboxedEnvironment:
-    environment = SandboxedEnvironment(loader=loader, finalize=finalize, undefined=StrictUndefined,
-                                       autoescape=False, keep_trailing_newline=False, trim_blocks=True,
-                                       lstrip_blocks=True)
+    environment = SandboxedEnvironment(
+        loader=loader,
+        finalize=finalize,
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     environment.filters["link"] = _link
     environment.filters["md"] = escape.markdown
     return environment
@@ -57,47 +63,78 @@ class Renderer:
             return escape.plain(text, limit=250)
         return text.strip() if len(text) <= BODY_LIMIT else text[: BODY_LIMIT - 1].rstrip() + "…"
 
-    def alert(self, event: dict[str, Any], publisher: str | None = None,
-              others: list[dict[str, Any]] | None = None) -> Message:
+    def alert(
+        self, event: dict[str, Any], publisher: str | None = None, others: list[dict[str, Any]] | None = None
+    ) -> Message:
         context = _alert_context(event, publisher, others or [])
-        return Message(self._render("alert.title.j2", **context), self._render("alert.md.j2", **context),
-                       {"high": "warning"}.get(event["severity"], "info"))
+        return Message(
+            self._render("alert.title.j2", **context),
+            self._render("alert.md.j2", **context),
+            {"high": "warning"}.get(event["severity"], "info"),
+        )
 
     def digest(self, tag: str, events: list[dict[str, Any]], kind: str = "digest") -> Message:
         groups = []
         for label in LABEL_ORDER:
             members = sorted((e for e in events if e["label"] == label), key=lambda e: e["first_seen"], reverse=True)
             if members:
-                groups.append({"label": label, "name": LABEL_NAMES[label], "events": [
-                    _alert_context(e, e.get("publisher"), []) for e in members]})
-        context = {"tag": tag, "kind": kind, "count": len(events), "groups": groups,
-                   "since": min((e["first_seen"] for e in events), default="")}
+                groups.append(
+                    {
+                        "label": label,
+                        "name": LABEL_NAMES[label],
+                        "events": [_alert_context(e, e.get("publisher"), []) for e in members],
+                    }
+                )
+        context = {
+            "tag": tag,
+            "kind": kind,
+            "count": len(events),
+            "groups": groups,
+            "since": min((e["first_seen"] for e in events), default=""),
+        }
         return Message(self._render("digest.title.j2", **context), self._render("digest.md.j2", **context))
 
     def health(self, event: dict[str, Any]) -> Message:
         facts = event.get("facts") or {}
         notify_type = "success" if facts.get("health") == "recovered" else "failure"
         context = {"event": event, "facts": facts}
-        return Message(self._render("health.title.j2", **context), self._render("health.md.j2", **context),
-                       notify_type)
+        return Message(self._render("health.title.j2", **context), self._render("health.md.j2", **context), notify_type)
 
     def _check(self) -> None:
-        sample = {"id": 0, "label": "quota", "severity": "high", "title": "sample", "summary": "",
-                  "url": "https://x.org", "published": "2025-01-01", "first_seen": "2025-01-01T00:00:00Z",
-                  "matched": ["稀土"], "kind": "change", "facts": {"year": 2025, "batch": 1, "mining_tonnes": 1},
-                  "source": "sample", "publisher": None}
+        sample = {
+            "id": 0,
+            "label": "quota",
+            "severity": "high",
+            "title": "sample",
+            "summary": "",
+            "url": "https://x.org",
+            "published": "2025-01-01",
+            "first_seen": "2025-01-01T00:00:00Z",
+            "matched": ["稀土"],
+            "kind": "change",
+            "facts": {"year": 2025, "batch": 1, "mining_tonnes": 1},
+            "source": "sample",
+            "publisher": None,
+        }
         health = {**sample, "kind": "health", "label": "health", "facts": {"health": "source_broken"}}
         alert = _alert_context(sample, "X", [{"source": "y", "url": "https://y.org", "title": "t"}])
-        digest = {"tag": "digest", "kind": "digest", "count": 1, "since": sample["first_seen"],
-                  "groups": [{"label": "quota", "name": "QUOTA", "events": [alert]}]}
+        digest = {
+            "tag": "digest",
+            "kind": "digest",
+            "count": 1,
+            "since": sample["first_seen"],
+            "groups": [{"label": "quota", "name": "QUOTA", "events": [alert]}],
+        }
         contexts = {"alert": alert, "digest": digest, "health": {"event": health, "facts": health["facts"]}}
         for name in TEMPLATES:
             try:
                 self._render(name, **contexts[name.split(".")[0]])
             except TemplateError as error:
                 line = getattr(error, "lineno", None)
-                raise ConfigError(f"{self.where}/{name}{f' line {line}' if line else ''}: {error}",
-                                  hint="fix the template, or delete it to use the packaged one") from None
+                raise ConfigError(
+                    f"{self.where}/{name}{f' line {line}' if line else ''}: {error}",
+                    hint="fix the template, or delete it to use the packaged one",
+                ) from None
 
 
 def _alert_context(event: dict[str, Any], publisher: str | None, others: list[dict[str, Any]]) -> dict[str, Any]:
@@ -106,9 +143,13 @@ def _alert_context(event: dict[str, Any], publisher: str | None, others: list[di
     if len(summary) > SUMMARY_LIMIT:
         summary = summary[: SUMMARY_LIMIT - 1].rstrip() + "…"
     return {
-        "event": event, "facts": facts, "publisher": publisher, "summary": summary,
+        "event": event,
+        "facts": facts,
+        "publisher": publisher,
+        "summary": summary,
         "label_name": LABEL_NAMES.get(event["label"], event["label"].upper()),
         "headline": headline(event["label"], event["title"], facts, publisher),
         "title_in_headline": headline(event["label"], event["title"], facts, publisher).endswith(event["title"]),
-        "fact_lines": fact_lines(facts), "others": [o for o in others if o.get("source") != event.get("source")],
+        "fact_lines": fact_lines(facts),
+        "others": [o for o in others if o.get("source") != event.get("source")],
     }

@@ -39,9 +39,12 @@ class Route(BaseModel):
     mode: Literal["immediate", "digest"] = "immediate"
 
     def matches(self, label: str, severity: str, source: Source) -> bool:
-        return (label in self.labels and severity in self.severity
-                and (not self.sources or any(fnmatch.fnmatchcase(source.name, p) for p in self.sources))
-                and (not self.source_tags or bool(set(self.source_tags) & set(source.tags))))
+        return (
+            label in self.labels
+            and severity in self.severity
+            and (not self.sources or any(fnmatch.fnmatchcase(source.name, p) for p in self.sources))
+            and (not self.source_tags or bool(set(self.source_tags) & set(source.tags)))
+        )
 
 
 class Digest(BaseModel):
@@ -116,8 +119,10 @@ class Routes(BaseModel):
             if route.mode == "digest":
                 for tag in route.tags:
                     if tag not in scheduled:
-                        raise ValueError(f"[[route]] {route.name or index} sends a digest to tag {tag!r}, but no "
-                                         f"[[digest]] sets its schedule; add [[digest]] tag = {tag!r}")
+                        raise ValueError(
+                            f"[[route]] {route.name or index} sends a digest to tag {tag!r}, but no "
+                            f"[[digest]] sets its schedule; add [[digest]] tag = {tag!r}"
+                        )
         return self
 
     def schedule(self, tag: str) -> Digest | None:
@@ -127,10 +132,13 @@ class Routes(BaseModel):
 POLICY = ("quota", "export_control", "enforcement", "deal")
 DEFAULT_ROUTES = Routes(  # the same rules as the shipped alerts/routes.toml
     digest=(Digest(tag="digest"),),
-    route=(Route(name="policy, enforcement and deals, now", labels=POLICY, severity=("high", "medium"),
-                 tags=("procurement",)),
-           Route(name="low-severity items, daily", labels=POLICY, severity=("low",), tags=("digest",), mode="digest"),
-           Route(name="market news, daily", labels=("market",), tags=("digest",), mode="digest")),
+    route=(
+        Route(
+            name="policy, enforcement and deals, now", labels=POLICY, severity=("high", "medium"), tags=("procurement",)
+        ),
+        Route(name="low-severity items, daily", labels=POLICY, severity=("low",), tags=("digest",), mode="digest"),
+        Route(name="market news, daily", labels=("market",), tags=("digest",), mode="digest"),
+    ),
 )
 
 
@@ -179,10 +187,16 @@ def load_routes(alerts_dir: Path | None) -> Routes:
         problems = []
         for item in error.errors():
             loc = list(item["loc"])
-            where = f"[[{loc[0]}]] entry {int(loc[1]) + 1}" if len(loc) > 1 and isinstance(loc[1], int) else (
-                f"[{loc[0]}]" if loc else "file")
-            key = ".".join(str(part) for part in loc[2:] if not isinstance(part, int)) if len(loc) > 2 else (
-                str(loc[1]) if len(loc) > 1 and not isinstance(loc[1], int) else "")
+            where = (
+                f"[[{loc[0]}]] entry {int(loc[1]) + 1}"
+                if len(loc) > 1 and isinstance(loc[1], int)
+                else (f"[{loc[0]}]" if loc else "file")
+            )
+            key = (
+                ".".join(str(part) for part in loc[2:] if not isinstance(part, int))
+                if len(loc) > 2
+                else (str(loc[1]) if len(loc) > 1 and not isinstance(loc[1], int) else "")
+            )
             message = item["msg"].removeprefix("Value error, ")
             problems.append(f"{path}: {where}" + (f": key {key!r}" if key else "") + f": {message}")
         raise ConfigError(problems) from None

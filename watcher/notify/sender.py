@@ -61,9 +61,14 @@ class Notifier:
     check with nothing to deliver never pays for them.
     """
 
-    def __init__(self, store: Store, routes: Routes, alerts_dir: Path | None,
-                 publishers: dict[str, str | None] | None = None,
-                 random_fraction: Callable[[], float] = random.random) -> None:
+    def __init__(
+        self,
+        store: Store,
+        routes: Routes,
+        alerts_dir: Path | None,
+        publishers: dict[str, str | None] | None = None,
+        random_fraction: Callable[[], float] = random.random,
+    ) -> None:
         self.store = store
         self.routes = routes
         self.alerts_dir = alerts_dir
@@ -127,9 +132,18 @@ class Notifier:
     def health_alert(self, title: str, summary: str, facts: dict[str, Any] | None = None) -> None:
         """Record an ops alert (a configuration error, a failing channel) through the outbox."""
         tag = self.routes.delivery.health_tag
-        self.store.record_health(NewEvent(source="watcher", label="health", severity="high", kind="health",
-                                          title=title, summary=summary, facts=facts or {"health": "ops"},
-                                          routes=[(tag, "immediate", None)]))
+        self.store.record_health(
+            NewEvent(
+                source="watcher",
+                label="health",
+                severity="high",
+                kind="health",
+                title=title,
+                summary=summary,
+                facts=facts or {"health": "ops"},
+                routes=[(tag, "immediate", None)],
+            )
+        )
 
     # -- grouping and rendering -------------------------------------------------------------------------
 
@@ -182,17 +196,25 @@ class Notifier:
                 continue
             error_text = "; ".join(errors)[:1000]
             retry_in = self._backoff(attempts) if attempts < self.routes.delivery.max_attempts else None
-            status = self.store.finish_delivery(row["id"], ok=False, done_targets=sorted(done), error=error_text,
-                                                retry_in=retry_in)
+            status = self.store.finish_delivery(
+                row["id"], ok=False, done_targets=sorted(done), error=error_text, retry_in=retry_in
+            )
             if status == "dead":
                 report.dead[tag] += 1
-                log.error("outbox: delivery %s to %s is dead after %d attempts: %s", row["id"], tag, attempts,
-                          error_text)
+                log.error(
+                    "outbox: delivery %s to %s is dead after %d attempts: %s", row["id"], tag, attempts, error_text
+                )
                 self._channel_failing(tag, error_text)
             else:
                 report.retrying[tag] += 1
-                log.warning("outbox: delivery %s to %s failed (attempt %d), retry in %.0fs: %s", row["id"], tag,
-                            attempts, retry_in, error_text)
+                log.warning(
+                    "outbox: delivery %s to %s failed (attempt %d), retry in %.0fs: %s",
+                    row["id"],
+                    tag,
+                    attempts,
+                    retry_in,
+                    error_text,
+                )
 
     def send(self, tag: str, message: Message, done: set[str] | None = None) -> tuple[set[str], list[str]]:
         """Send to each target of `tag` not in `done`; return the targets done and the errors (masked)."""
@@ -218,12 +240,16 @@ class Notifier:
 
         single = apprise.Apprise()
         single.add(target.service)
-        result = single.notify(body=message.body, title=message.title, notify_type=message.notify_type,
-                               body_format=NotifyFormat.MARKDOWN)
+        result = single.notify(
+            body=message.body, title=message.title, notify_type=message.notify_type, body_format=NotifyFormat.MARKDOWN
+        )
         if result:
             return True, None
-        reasons = [getattr(entry, "message", str(entry)) for entry in result.logs()
-                   if str(getattr(entry, "level", "")).upper() in ("WARNING", "ERROR", "30", "40")]
+        reasons = [
+            getattr(entry, "message", str(entry))
+            for entry in result.logs()
+            if str(getattr(entry, "level", "")).upper() in ("WARNING", "ERROR", "30", "40")
+        ]
         return False, (reasons[-1] if reasons else f"not accepted ({result.status.name.lower()})")
 
     def _backoff(self, attempts: int) -> float:
@@ -240,8 +266,16 @@ class Notifier:
         if not routes:
             log.error("outbox: channel %s is failing and no other channel exists to say so", tag)
             return
-        self.store.record_health(NewEvent(
-            source="watcher", label="health", severity="high", kind="health", title=f"Channel failing: {tag}",
-            summary=f"Alerts to the channel tagged {tag!r} could not be delivered after "
-                    f"{self.routes.delivery.max_attempts} attempts. Last error: {error}",
-            facts={"health": "channel_failing", "tag": tag, "error": error}, routes=routes))
+        self.store.record_health(
+            NewEvent(
+                source="watcher",
+                label="health",
+                severity="high",
+                kind="health",
+                title=f"Channel failing: {tag}",
+                summary=f"Alerts to the channel tagged {tag!r} could not be delivered after "
+                f"{self.routes.delivery.max_attempts} attempts. Last error: {error}",
+                facts={"health": "channel_failing", "tag": tag, "error": error},
+                routes=routes,
+            )
+        )

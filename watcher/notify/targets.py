@@ -39,8 +39,13 @@ def jsonl_target(body: str, title: str, notify_type: str, meta: dict[str, Any], 
     path = "/" + (meta.get("host") or "").strip("/") + (meta.get("fullpath") or "")
     if path == "/":
         return False
-    record = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "type": str(notify_type),
-              "title": title, "body": body, "tags": sorted(meta.get("tag") or [])}
+    record = {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "type": str(notify_type),
+        "title": title,
+        "body": body,
+        "tags": sorted(meta.get("tag") or []),
+    }
     line = json.dumps(record, ensure_ascii=False) + "\n"
     with _write_lock:
         directory = os.path.dirname(path)

@@ -52,7 +52,8 @@ class Pipeline:
     # Fetching waits on the network, parsing holds the GIL: any number of workers may fetch, but only
     # about one per core parses at a time, which spares the switching and the memory of idle trees.
     parse_slots: threading.BoundedSemaphore = field(
-        default_factory=lambda: threading.BoundedSemaphore(max(2, os.cpu_count() or 2)))
+        default_factory=lambda: threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+    )
     deliver: Callable[[], str | None] | None = None  # drains the outbox; returns a short report
     notifier: Any = None  # watcher.notify.Notifier when alerts are delivered
     on_result: list[Callable[[CheckResult], None]] = field(default_factory=list)
@@ -66,13 +67,25 @@ def check_source(source: Source, pipeline: Pipeline) -> CheckResult:
     state = store.source_state(source.name)
     reshaped = state.config_hash is not None and state.config_hash != source.config_hash
     conditional = state.baselined and not reshaped
-    record = CheckRecord(source=source.name, url=source.url, kind=source.kind, config_hash=source.config_hash,
-                         started_at=started_at, duration=0.0, status="ok")
+    record = CheckRecord(
+        source=source.name,
+        url=source.url,
+        kind=source.kind,
+        config_hash=source.config_hash,
+        started_at=started_at,
+        duration=0.0,
+        status="ok",
+    )
     try:
         fetched = pipeline.fetcher.fetch(
-            source.url, timeout=source.timeout, max_bytes=source.max_bytes, headers=source.headers,
-            validators=state.validators if conditional else None, user_agent=source.user_agent,
-            retries=source.retries)
+            source.url,
+            timeout=source.timeout,
+            max_bytes=source.max_bytes,
+            headers=source.headers,
+            validators=state.validators if conditional else None,
+            user_agent=source.user_agent,
+            retries=source.retries,
+        )
         record.http_status, record.bytes = fetched.status, len(fetched.content)
         record.validators = _validators(fetched, state)
         if fetched.not_modified or (conditional and fetched.body_hash == state.body_hash):
@@ -95,15 +108,18 @@ def check_source(source: Source, pipeline: Pipeline) -> CheckResult:
     return _store(record, source, pipeline)
 
 
-def _read_items(source: Source, fetched: Fetched, state: SourceState, reshaped: bool, record: CheckRecord,
-                pipeline: Pipeline) -> None:
+def _read_items(
+    source: Source, fetched: Fetched, state: SourceState, reshaped: bool, record: CheckRecord, pipeline: Pipeline
+) -> None:
     extractor = make_extractor(source.kind)
     with pipeline.parse_slots:
         items = extractor.extract(fetched, source)
     if not items and (state.item_count > 0 or not _may_be_empty(source)):
         before = f"it matched {state.item_count} before" if state.item_count else "on the first check"
-        raise BrokenSourceError(f"no items found ({before}): the page changed shape or the selector is wrong; "
-                           f"try `watcher sources try {source.url}`")
+        raise BrokenSourceError(
+            f"no items found ({before}): the page changed shape or the selector is wrong; "
+            f"try `watcher sources try {source.url}`"
+        )
     record.items = items
     if not state.baselined or reshaped:
         record.baselined = True
@@ -138,9 +154,18 @@ def _events(changes: list[Change], source: Source, pipeline: Pipeline) -> list[N
         title = readable_title(item.title, change.analysis_text)
         summary = summarize(title, change.analysis_text, analysis.matched)
         event = NewEvent(
-            source=source.name, label=analysis.label, severity=analysis.severity, title=title, url=item.url,
-            published=item.published, summary=summary, matched=analysis.matched, facts=analysis.facts,
-            keys=cluster_keys(title, analysis.facts), change_index=index)
+            source=source.name,
+            label=analysis.label,
+            severity=analysis.severity,
+            title=title,
+            url=item.url,
+            published=item.published,
+            summary=summary,
+            matched=analysis.matched,
+            facts=analysis.facts,
+            keys=cluster_keys(title, analysis.facts),
+            change_index=index,
+        )
         if pipeline.router is not None:
             event.routes = pipeline.router(event, source)
         events.append(event)
@@ -153,15 +178,30 @@ def _validators(fetched: Fetched, state: SourceState) -> Validators:
     return Validators(fetched.etag, fetched.last_modified)
 
 
-def _fail(record: CheckRecord, state: SourceState, source: Source, error: str, pipeline: Pipeline, *,
-          http_status: int | None = None, selector_broken: bool = False) -> None:
+def _fail(
+    record: CheckRecord,
+    state: SourceState,
+    source: Source,
+    error: str,
+    pipeline: Pipeline,
+    *,
+    http_status: int | None = None,
+    selector_broken: bool = False,
+) -> None:
     record.status = "broken" if selector_broken else "error"
     record.error = error
     record.http_status = http_status if http_status is not None else record.http_status
     record.items, record.changes, record.events, record.baselined = None, [], [], False
     record.validators = record.body_hash = None
-    update = health.after_failure(state, source=source.name, url=source.url, now=record.started_at, error=error,
-                                  threshold=pipeline.settings.failure_threshold, selector_broken=selector_broken)
+    update = health.after_failure(
+        state,
+        source=source.name,
+        url=source.url,
+        now=record.started_at,
+        error=error,
+        threshold=pipeline.settings.failure_threshold,
+        selector_broken=selector_broken,
+    )
     _apply_health(record, update, source, pipeline)
 
 
@@ -180,9 +220,17 @@ def _apply_health(record: CheckRecord, update: health.HealthUpdate, source: Sour
 
 
 def _store(record: CheckRecord, source: Source, pipeline: Pipeline) -> CheckResult:
-    result = CheckResult(source=source.name, status=record.status, started_at=record.started_at,  # type: ignore[arg-type]
-                         duration=record.duration, http_status=record.http_status, bytes=record.bytes,
-                         items=len(record.items or []), changes=record.changes, error=record.error)
+    result = CheckResult(
+        source=source.name,
+        status=record.status,
+        started_at=record.started_at,  # type: ignore[arg-type]
+        duration=record.duration,
+        http_status=record.http_status,
+        bytes=record.bytes,
+        items=len(record.items or []),
+        changes=record.changes,
+        error=record.error,
+    )
     try:
         result.events = pipeline.store.record_check(record)
     except StateError as error:
@@ -197,12 +245,26 @@ def _store(record: CheckRecord, source: Source, pipeline: Pipeline) -> CheckResu
 
 def _log_result(result: CheckResult) -> None:
     level = logging.WARNING if result.status in ("error", "broken") else logging.INFO
-    log.log(level, "check %s: %s in %.2fs, %d new, %d changed, %d removed%s", result.source, result.status,
-            result.duration, result.count("new"), result.count("changed"), result.count("removed"),
-            f" ({result.error})" if result.error else "",
-            extra={"source": result.source, "status": result.status, "duration": round(result.duration, 3),
-                   "new": result.count("new"), "changed": result.count("changed"),
-                   "removed": result.count("removed"), "http_status": result.http_status})
+    log.log(
+        level,
+        "check %s: %s in %.2fs, %d new, %d changed, %d removed%s",
+        result.source,
+        result.status,
+        result.duration,
+        result.count("new"),
+        result.count("changed"),
+        result.count("removed"),
+        f" ({result.error})" if result.error else "",
+        extra={
+            "source": result.source,
+            "status": result.status,
+            "duration": round(result.duration, 3),
+            "new": result.count("new"),
+            "changed": result.count("changed"),
+            "removed": result.count("removed"),
+            "http_status": result.http_status,
+        },
+    )
 
 
 def run_checks(sources: Iterable[Source], pipeline: Pipeline, workers: int = 8) -> Iterator[CheckResult]:
@@ -214,4 +276,3 @@ def run_checks(sources: Iterable[Source], pipeline: Pipeline, workers: int = 8) 
         futures = [pool.submit(check_source, source, pipeline) for source in sources]
         for future in as_completed(futures):
             yield future.result()
-

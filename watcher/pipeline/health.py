@@ -25,8 +25,17 @@ class HealthUpdate:
     alert: NewEvent | None = None
 
 
-def after_failure(state: SourceState, *, source: str, url: str, now: str, error: str, threshold: int,
-                  selector_broken: bool = False, repeat: timedelta = REPEAT_BROKEN) -> HealthUpdate:
+def after_failure(
+    state: SourceState,
+    *,
+    source: str,
+    url: str,
+    now: str,
+    error: str,
+    threshold: int,
+    selector_broken: bool = False,
+    repeat: timedelta = REPEAT_BROKEN,
+) -> HealthUpdate:
     failures = state.failures + 1
     broken = selector_broken or failures >= threshold
     if not broken:
@@ -37,7 +46,11 @@ def after_failure(state: SourceState, *, source: str, url: str, now: str, error:
         return HealthUpdate(failures, broken_since, state.broken_alerted_at)
     why = "its selector stopped matching" if selector_broken else f"{failures} checks failed in a row"
     alert = NewEvent(
-        source=source, label="health", severity="high", kind="health", url=url,
+        source=source,
+        label="health",
+        severity="high",
+        kind="health",
+        url=url,
         title=f"Source broken: {source}",
         summary=f"{source} is broken since {broken_since}: {why}. Last error: {error}",
         facts={"health": "source_broken", "failures": failures, "since": broken_since, "error": error},
@@ -51,7 +64,11 @@ def after_success(state: SourceState, *, source: str, url: str, now: str) -> Hea
     alert = None
     if state.broken_alerted_at is not None:  # only announce a recovery the reader was told about
         alert = NewEvent(
-            source=source, label="health", severity="medium", kind="health", url=url,
+            source=source,
+            label="health",
+            severity="medium",
+            kind="health",
+            url=url,
             title=f"Source recovered: {source}",
             summary=f"{source} works again (broken since {state.broken_since}).",
             facts={"health": "recovered", "since": state.broken_since},

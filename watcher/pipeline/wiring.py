@@ -43,8 +43,14 @@ def make_analyzer(config: Config, store: Store, eager: bool = False) -> Analyzer
 
         item = change.item
         text = change.analysis_text
-        analysis = analyze(item.title, "" if text == item.title else text, official=source.official,
-                           published=item.published, severity_override=source.severity, lexicon=lexicon())
+        analysis = analyze(
+            item.title,
+            "" if text == item.title else text,
+            official=source.official,
+            published=item.published,
+            severity_override=source.severity,
+            lexicon=lexicon(),
+        )
         if analysis.label == "quota" and analysis.facts.get("year"):
             year = analysis.facts["year"]
             deltas = compute_quota_deltas(analysis.facts, store.quota_history((year - 1, year)))
@@ -61,8 +67,9 @@ def _detail_reader() -> Any:
     return DetailReader()
 
 
-def build_pipeline(config: Config, store: Store, alerts_dir: Path | None = None,
-                   validate_alerts: bool = True) -> Pipeline:
+def build_pipeline(
+    config: Config, store: Store, alerts_dir: Path | None = None, validate_alerts: bool = True
+) -> Pipeline:
     """A pipeline for these sources and this state: HTTP client, classifier and router.
 
     Without `alerts_dir`, events are recorded but nothing is routed or delivered. With
@@ -71,9 +78,13 @@ def build_pipeline(config: Config, store: Store, alerts_dir: Path | None = None,
     """
     settings = config.settings
     fetcher = Fetcher(user_agent=settings.user_agent, host_interval=settings.host_interval)
-    pipeline = Pipeline(store=store, fetcher=fetcher, settings=settings,
-                        enricher=_detail_reader() if any(s.detail for s in config.sources) else None,
-                        analyzer=make_analyzer(config, store, eager=validate_alerts))
+    pipeline = Pipeline(
+        store=store,
+        fetcher=fetcher,
+        settings=settings,
+        enricher=_detail_reader() if any(s.detail for s in config.sources) else None,
+        analyzer=make_analyzer(config, store, eager=validate_alerts),
+    )
     if alerts_dir is not None:
         from watcher.notify import build_notifier
         from watcher.notify.routes import Router

@@ -63,11 +63,12 @@ class Store(CheckRecords, EventRecords, OutboxRecords, Reports, Maintenance):
             db.execute("PRAGMA cache_size = -1024")
             migrations.apply(db)
         except sqlite3.DatabaseError as error:
-            raise StateError(f"cannot open the state database in {state_dir}: {error}",
-                             hint=_hint(error)) from None
+            raise StateError(f"cannot open the state database in {state_dir}: {error}", hint=_hint(error)) from None
         except OSError as error:
-            raise StateError(f"cannot use the state directory {state_dir}: {error.strerror}",
-                             hint="check that the directory exists and is writable by this user") from None
+            raise StateError(
+                f"cannot use the state directory {state_dir}: {error.strerror}",
+                hint="check that the directory exists and is writable by this user",
+            ) from None
         return cls(db, path, clock)
 
     def now(self) -> str:

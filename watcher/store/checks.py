@@ -64,28 +64,56 @@ class CheckRecords:
         with self.lock:
             row = self.db.execute(
                 "SELECT name, config_hash, etag, last_modified, body_hash, baselined_at, failures, item_count, "
-                "last_status, broken_since, broken_alerted_at FROM sources WHERE name = ?", [name]).fetchone()
+                "last_status, broken_since, broken_alerted_at FROM sources WHERE name = ?",
+                [name],
+            ).fetchone()
         if row is None:
             return SourceState(name=name)
-        return SourceState(name=row[0], config_hash=row[1], etag=row[2], last_modified=row[3], body_hash=row[4],
-                           baselined=row[5] is not None, failures=row[6], item_count=row[7], last_status=row[8],
-                           broken_since=row[9], broken_alerted_at=row[10])
+        return SourceState(
+            name=row[0],
+            config_hash=row[1],
+            etag=row[2],
+            last_modified=row[3],
+            body_hash=row[4],
+            baselined=row[5] is not None,
+            failures=row[6],
+            item_count=row[7],
+            last_status=row[8],
+            broken_since=row[9],
+            broken_alerted_at=row[10],
+        )
 
     def stored_items(self: Store, source: str, current_ids: list[str]) -> dict[str, StoredItem]:
         """Live items of a source, plus gone ones that are back on the page now."""
         with self.lock:
-            rows = list(self.db.execute(
-                "SELECT item_id, hash, title, url, published, text, gone_at FROM items "
-                "WHERE source = ? AND gone_at IS NULL", [source]))
+            rows = list(
+                self.db.execute(
+                    "SELECT item_id, hash, title, url, published, text, gone_at FROM items "
+                    "WHERE source = ? AND gone_at IS NULL",
+                    [source],
+                )
+            )
             live = {row[0] for row in rows}
             returning = [item_id for item_id in current_ids if item_id not in live]
             for start in range(0, len(returning), 500):
-                chunk = returning[start:start + 500]
+                chunk = returning[start : start + 500]
                 rows += self.db.execute(
                     f"SELECT item_id, hash, title, url, published, text, gone_at FROM items "
-                    f"WHERE source = ? AND item_id IN ({','.join('?' * len(chunk))})", [source, *chunk]).fetchall()
-        return {row[0]: StoredItem(id=row[0], hash=row[1], title=row[2] or "", url=row[3] or "", published=row[4],
-                                   text=row[5] or "", gone=row[6] is not None) for row in rows}
+                    f"WHERE source = ? AND item_id IN ({','.join('?' * len(chunk))})",
+                    [source, *chunk],
+                ).fetchall()
+        return {
+            row[0]: StoredItem(
+                id=row[0],
+                hash=row[1],
+                title=row[2] or "",
+                url=row[3] or "",
+                published=row[4],
+                text=row[5] or "",
+                gone=row[6] is not None,
+            )
+            for row in rows
+        }
 
     def record_check(self: Store, record: CheckRecord) -> list[dict[str, Any]]:
         """Write one check atomically: log row, source state, items, changes, events and their deliveries.
@@ -97,10 +125,20 @@ class CheckRecords:
             db.execute(
                 "INSERT INTO checks (source, started_at, duration_ms, status, http_status, bytes, items, new, "
                 "changed, removed, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [record.source, record.started_at, int(record.duration * 1000), record.status, record.http_status,
-                 record.bytes, len(record.items) if record.items is not None else 0,
-                 _count(record.changes, "new"), _count(record.changes, "changed"), _count(record.changes, "removed"),
-                 record.error])
+                [
+                    record.source,
+                    record.started_at,
+                    int(record.duration * 1000),
+                    record.status,
+                    record.http_status,
+                    record.bytes,
+                    len(record.items) if record.items is not None else 0,
+                    _count(record.changes, "new"),
+                    _count(record.changes, "changed"),
+                    _count(record.changes, "removed"),
+                    record.error,
+                ],
+            )
             self._update_source(record, now)
             if record.items is not None:
                 self._write_items(record, now)
@@ -110,9 +148,14 @@ class CheckRecords:
     def _update_source(self: Store, record: CheckRecord, now: str) -> None:
         success = record.status in ("ok", "unchanged", "baseline")
         fields: dict[str, Any] = {
-            "url": record.url, "kind": record.kind, "last_check_at": record.started_at,
-            "last_status": record.status, "last_error": record.error, "last_http_status": record.http_status,
-            "failures": record.failures, "broken_since": record.broken_since,
+            "url": record.url,
+            "kind": record.kind,
+            "last_check_at": record.started_at,
+            "last_status": record.status,
+            "last_error": record.error,
+            "last_http_status": record.http_status,
+            "failures": record.failures,
+            "broken_since": record.broken_since,
             "broken_alerted_at": record.broken_alerted_at,
         }
         if success:
@@ -133,7 +176,9 @@ class CheckRecords:
         updates = ", ".join(f"{column} = excluded.{column}" for column in fields)
         self.db.execute(
             f"INSERT INTO sources (name, {columns}) VALUES (?, {', '.join('?' * len(fields))}) "
-            f"ON CONFLICT (name) DO UPDATE SET {updates}", [record.source, *fields.values()])
+            f"ON CONFLICT (name) DO UPDATE SET {updates}",
+            [record.source, *fields.values()],
+        )
 
     def _write_items(self: Store, record: CheckRecord, now: str) -> None:
         assert record.items is not None
@@ -142,11 +187,16 @@ class CheckRecords:
             "VALUES (?,?,?,?,?,?,?,?,?,NULL) ON CONFLICT (source, item_id) DO UPDATE SET title = excluded.title, "
             "url = excluded.url, published = COALESCE(excluded.published, items.published), text = excluded.text, "
             "hash = excluded.hash, last_seen = excluded.last_seen, gone_at = NULL",
-            [(record.source, item.id, item.title, item.url, item.published, item.text, item.hash, now, now)
-             for item in record.items])
+            [
+                (record.source, item.id, item.title, item.url, item.published, item.text, item.hash, now, now)
+                for item in record.items
+            ],
+        )
         gone = [change.item.id for change in record.changes if change.change == "removed"]
-        self.db.conn.executemany("UPDATE items SET gone_at = ? WHERE source = ? AND item_id = ?",
-                                 [(now, record.source, item_id) for item_id in gone])
+        self.db.conn.executemany(
+            "UPDATE items SET gone_at = ? WHERE source = ? AND item_id = ?",
+            [(now, record.source, item_id) for item_id in gone],
+        )
 
     def _write_changes(self: Store, record: CheckRecord, now: str) -> list[int]:
         ids = []
@@ -155,8 +205,18 @@ class CheckRecords:
             cursor = self.db.execute(
                 "INSERT INTO changes (source, item_id, change, title, url, published, text, diff, detected_at) "
                 "VALUES (?,?,?,?,?,?,?,?,?)",
-                [change.source, item.id, change.change, item.title, item.url, item.published, item.text,
-                 change.diff, now])
+                [
+                    change.source,
+                    item.id,
+                    change.change,
+                    item.title,
+                    item.url,
+                    item.published,
+                    item.text,
+                    change.diff,
+                    now,
+                ],
+            )
             ids.append(cursor.lastrowid)
         return ids
 

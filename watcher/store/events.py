@@ -50,26 +50,54 @@ class EventRecords:
             if change_id is not None:
                 self.db.execute("UPDATE changes SET event_id = ? WHERE id = ?", [event_id, change_id])
             if event.kind == "change":
-                self.db.execute("INSERT OR IGNORE INTO event_sources (event_id, source, title, url, seen_at) "
-                                "VALUES (?,?,?,?,?)", [event_id, event.source, event.title, event.url, now])
-                self.db.conn.executemany("INSERT OR IGNORE INTO event_keys (key, event_id, seen_at) VALUES (?,?,?)",
-                                         [(key, event_id, now) for key in event.keys])
-            written.append({"id": event_id, "merged": merged, "label": event.label, "severity": event.severity,
-                            "title": event.title, "url": event.url, "source": event.source,
-                            "change_index": event.change_index, "routes": [] if merged else event.routes})
+                self.db.execute(
+                    "INSERT OR IGNORE INTO event_sources (event_id, source, title, url, seen_at) VALUES (?,?,?,?,?)",
+                    [event_id, event.source, event.title, event.url, now],
+                )
+                self.db.conn.executemany(
+                    "INSERT OR IGNORE INTO event_keys (key, event_id, seen_at) VALUES (?,?,?)",
+                    [(key, event_id, now) for key in event.keys],
+                )
+            written.append(
+                {
+                    "id": event_id,
+                    "merged": merged,
+                    "label": event.label,
+                    "severity": event.severity,
+                    "title": event.title,
+                    "url": event.url,
+                    "source": event.source,
+                    "change_index": event.change_index,
+                    "routes": [] if merged else event.routes,
+                }
+            )
         return written
 
     def _insert_event(self: Store, event: NewEvent, now: str) -> int:
         cursor = self.db.execute(
             "INSERT INTO events (kind, source, label, severity, title, summary, url, published, first_seen, matched, "
             "facts, routed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            [event.kind, event.source, event.label, event.severity, event.title, event.summary, event.url,
-             event.published, now, json.dumps(event.matched, ensure_ascii=False),
-             json.dumps(event.facts, ensure_ascii=False), 1 if event.routes else 0])
+            [
+                event.kind,
+                event.source,
+                event.label,
+                event.severity,
+                event.title,
+                event.summary,
+                event.url,
+                event.published,
+                now,
+                json.dumps(event.matched, ensure_ascii=False),
+                json.dumps(event.facts, ensure_ascii=False),
+                1 if event.routes else 0,
+            ],
+        )
         event_id = int(cursor.lastrowid or 0)
         self.db.conn.executemany(
             "INSERT OR IGNORE INTO deliveries (event_id, tag, mode, status, next_attempt_at, created_at) "
-            "VALUES (?,?,?,'pending',?,?)", [(event_id, tag, mode, due or now, now) for tag, mode, due in event.routes])
+            "VALUES (?,?,?,'pending',?,?)",
+            [(event_id, tag, mode, due or now, now) for tag, mode, due in event.routes],
+        )
         return event_id
 
     def _cluster_match(self: Store, keys: list[str], now: str) -> int | None:
@@ -78,7 +106,9 @@ class EventRecords:
         since = _minus(now, CLUSTER_WINDOW)
         row = self.db.execute(
             f"SELECT event_id FROM event_keys WHERE key IN ({','.join('?' * len(keys))}) AND seen_at >= ? "
-            "ORDER BY seen_at LIMIT 1", [*keys, since]).fetchone()
+            "ORDER BY seen_at LIMIT 1",
+            [*keys, since],
+        ).fetchone()
         return int(row[0]) if row else None
 
     def record_health(self: Store, event: NewEvent) -> dict[str, Any]:
@@ -94,9 +124,12 @@ class EventRecords:
             if not rows:
                 return None
             event = _decode(rows[0])
-            event["sources"] = list(self.db.query(
-                "SELECT source, title, url, seen_at FROM event_sources WHERE event_id = ? ORDER BY seen_at",
-                [event_id]))
+            event["sources"] = list(
+                self.db.query(
+                    "SELECT source, title, url, seen_at FROM event_sources WHERE event_id = ? ORDER BY seen_at",
+                    [event_id],
+                )
+            )
         return event
 
     def quota_history(self: Store, years: tuple[int, ...] | None = None) -> list[dict[str, Any]]:
@@ -113,8 +146,8 @@ class EventRecords:
             params = list(years)
         with self.lock:
             rows = self.db.execute(
-                f"SELECT facts, published, first_seen FROM {table} WHERE {where} ORDER BY first_seen",
-                params).fetchall()
+                f"SELECT facts, published, first_seen FROM {table} WHERE {where} ORDER BY first_seen", params
+            ).fetchall()
         history = []
         for facts, published, first_seen in rows:
             record = json.loads(facts)

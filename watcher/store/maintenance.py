@@ -31,18 +31,22 @@ class Maintenance:
             with self.transaction() as db:
                 deleted = db.execute(
                     "DELETE FROM checks WHERE id IN (SELECT id FROM checks WHERE started_at < ? LIMIT ?)",
-                    [cutoff, batch]).rowcount
+                    [cutoff, batch],
+                ).rowcount
             counts["checks"] += deleted
             if deleted < batch:
                 break
         while True:
             with self.transaction() as db:
-                ids = [row[0] for row in db.execute(f"SELECT id FROM deliveries WHERE {_DELIVERED_SQL} LIMIT ?",
-                                                    [cutoff, batch])]
+                ids = [
+                    row[0]
+                    for row in db.execute(f"SELECT id FROM deliveries WHERE {_DELIVERED_SQL} LIMIT ?", [cutoff, batch])
+                ]
                 if ids:
                     marks = ",".join("?" * len(ids))
-                    counts["attempts"] += db.execute(f"DELETE FROM attempts WHERE delivery_id IN ({marks})",
-                                                     ids).rowcount
+                    counts["attempts"] += db.execute(
+                        f"DELETE FROM attempts WHERE delivery_id IN ({marks})", ids
+                    ).rowcount
                     counts["deliveries"] += db.execute(f"DELETE FROM deliveries WHERE id IN ({marks})", ids).rowcount
             if len(ids) < batch:
                 break
@@ -51,11 +55,14 @@ class Maintenance:
     def _prune_counts(self: Store, cutoff: str) -> dict[str, int]:
         with self.lock:
             checks = self.db.execute("SELECT COUNT(*) FROM checks WHERE started_at < ?", [cutoff]).fetchone()[0]
-            deliveries = self.db.execute(f"SELECT COUNT(*) FROM deliveries WHERE {_DELIVERED_SQL}",
-                                         [cutoff]).fetchone()[0]
+            deliveries = self.db.execute(
+                f"SELECT COUNT(*) FROM deliveries WHERE {_DELIVERED_SQL}", [cutoff]
+            ).fetchone()[0]
             attempts = self.db.execute(
                 "SELECT COUNT(*) FROM attempts WHERE delivery_id IN "
-                f"(SELECT id FROM deliveries WHERE {_DELIVERED_SQL})", [cutoff]).fetchone()[0]
+                f"(SELECT id FROM deliveries WHERE {_DELIVERED_SQL})",
+                [cutoff],
+            ).fetchone()[0]
         return {"checks": checks, "deliveries": deliveries, "attempts": attempts}
 
     def set_next_runs(self: Store, runs: Iterable[tuple[str, str, str, str | None]]) -> None:
@@ -71,6 +78,8 @@ class Maintenance:
             db.conn.executemany(
                 "INSERT INTO sources (name, url, kind, next_run_at) VALUES (?,?,?,?) "
                 "ON CONFLICT (name) DO UPDATE SET next_run_at = excluded.next_run_at",
-                [run for run in runs if run[3] is not None])
-            db.conn.executemany("UPDATE sources SET next_run_at = NULL WHERE name = ?",
-                                [(run[0],) for run in runs if run[3] is None])
+                [run for run in runs if run[3] is not None],
+            )
+            db.conn.executemany(
+                "UPDATE sources SET next_run_at = NULL WHERE name = ?", [(run[0],) for run in runs if run[3] is None]
+            )

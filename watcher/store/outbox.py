@@ -58,60 +58,86 @@ class OutboxRecords:
         with self.transaction() as db:
             claims = db.execute("SELECT id, claimed_by, claimed_at FROM deliveries WHERE status = 'sending'").fetchall()
             stale = [row_id for row_id, claimer, at in claims if at is None or at <= cutoff or not _alive(claimer)]
-            db.conn.executemany("UPDATE deliveries SET status = 'pending', claimed_at = NULL, claimed_by = NULL "
-                                "WHERE id = ? AND status = 'sending'", [(row_id,) for row_id in stale])
+            db.conn.executemany(
+                "UPDATE deliveries SET status = 'pending', claimed_at = NULL, claimed_by = NULL "
+                "WHERE id = ? AND status = 'sending'",
+                [(row_id,) for row_id in stale],
+            )
         return len(stale)
 
-    def claim_due(self: Store, limit: int = 200, digests_now: bool = False,
-                  exclude: set[int] | None = None) -> list[dict[str, Any]]:
+    def claim_due(
+        self: Store, limit: int = 200, digests_now: bool = False, exclude: set[int] | None = None
+    ) -> list[dict[str, Any]]:
         """Claim due pending deliveries (digest rows only when their time came, or with `digests_now`),
         leaving out `exclude` (rows this drain already tried once)."""
         now = self.now()
         skip = sorted(exclude or ())
         with self.transaction() as db:
-            rows = list(db.query(
-                "SELECT id, event_id, tag, mode, attempts, done_targets FROM deliveries WHERE status = 'pending' "
-                "AND (next_attempt_at <= ? OR (? AND mode = 'digest')) "
-                f"AND id NOT IN ({','.join('?' * len(skip))}) ORDER BY next_attempt_at, id LIMIT ?",
-                [now, 1 if digests_now else 0, *skip, limit]))
-            db.conn.executemany("UPDATE deliveries SET status = 'sending', claimed_at = ?, claimed_by = ? WHERE id = ?",
-                                [(now, CLAIMER, row["id"]) for row in rows])
+            rows = list(
+                db.query(
+                    "SELECT id, event_id, tag, mode, attempts, done_targets FROM deliveries WHERE status = 'pending' "
+                    "AND (next_attempt_at <= ? OR (? AND mode = 'digest')) "
+                    f"AND id NOT IN ({','.join('?' * len(skip))}) ORDER BY next_attempt_at, id LIMIT ?",
+                    [now, 1 if digests_now else 0, *skip, limit],
+                )
+            )
+            db.conn.executemany(
+                "UPDATE deliveries SET status = 'sending', claimed_at = ?, claimed_by = ? WHERE id = ?",
+                [(now, CLAIMER, row["id"]) for row in rows],
+            )
         for row in rows:
             row["done_targets"] = json.loads(row["done_targets"] or "[]")
         return rows
 
-    def finish_delivery(self: Store, delivery_id: int, *, ok: bool, done_targets: list[str], error: str | None,
-                        retry_in: float | None) -> str:
+    def finish_delivery(
+        self: Store, delivery_id: int, *, ok: bool, done_targets: list[str], error: str | None, retry_in: float | None
+    ) -> str:
         """Record one attempt; the row becomes sent, pending again (after `retry_in` s), or dead (None)."""
         now = self.now()
         status = "sent" if ok else ("pending" if retry_in is not None else "dead")
         next_at = _shift(now, retry_in) if retry_in is not None else now
         with self.transaction() as db:
-            db.execute("INSERT INTO attempts (delivery_id, at, ok, error) VALUES (?,?,?,?)",
-                       [delivery_id, now, 1 if ok else 0, error])
+            db.execute(
+                "INSERT INTO attempts (delivery_id, at, ok, error) VALUES (?,?,?,?)",
+                [delivery_id, now, 1 if ok else 0, error],
+            )
             db.execute(
                 "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?, claimed_at = NULL, "
                 "claimed_by = NULL, "
                 "done_targets = ?, next_attempt_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
                 "WHERE id = ?",
-                [status, None if ok else error, json.dumps(sorted(set(done_targets))), next_at, status, now,
-                 delivery_id])
+                [
+                    status,
+                    None if ok else error,
+                    json.dumps(sorted(set(done_targets))),
+                    next_at,
+                    status,
+                    now,
+                    delivery_id,
+                ],
+            )
         return status
 
     def targets_done_for_event(self: Store, event_id: int, except_delivery: int) -> set[str]:
         """Targets that already have this event through another immediate delivery (the same URL under two tags)."""
         with self.lock:
-            rows = self.db.execute("SELECT done_targets FROM deliveries WHERE event_id = ? AND id != ? "
-                                   "AND mode = 'immediate'", [event_id, except_delivery]).fetchall()
+            rows = self.db.execute(
+                "SELECT done_targets FROM deliveries WHERE event_id = ? AND id != ? AND mode = 'immediate'",
+                [event_id, except_delivery],
+            ).fetchall()
         return {target for (done,) in rows for target in json.loads(done or "[]")}
 
     def outbox_rows(self: Store, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         where, params = ("WHERE d.status = ?", [status]) if status else ("", [])
         with self.lock:
-            return list(self.db.query(
-                "SELECT d.id, d.event_id, d.tag, d.mode, d.status, d.attempts, d.next_attempt_at, d.last_error, "
-                f"d.created_at, d.sent_at, e.label, e.severity, e.title FROM deliveries d JOIN events e "
-                f"ON e.id = d.event_id {where} ORDER BY d.id DESC LIMIT ?", [*params, limit]))
+            return list(
+                self.db.query(
+                    "SELECT d.id, d.event_id, d.tag, d.mode, d.status, d.attempts, d.next_attempt_at, d.last_error, "
+                    f"d.created_at, d.sent_at, e.label, e.severity, e.title FROM deliveries d JOIN events e "
+                    f"ON e.id = d.event_id {where} ORDER BY d.id DESC LIMIT ?",
+                    [*params, limit],
+                )
+            )
 
     def requeue(self: Store, dead_only: bool = False) -> int:
         """Make failed deliveries due now (`watcher outbox retry`); dead ones get a fresh attempt budget."""
@@ -121,21 +147,28 @@ class OutboxRecords:
             cursor = db.execute(
                 f"UPDATE deliveries SET status = 'pending', next_attempt_at = ?, claimed_at = NULL, "
                 f"attempts = CASE WHEN status = 'dead' THEN 0 ELSE attempts END WHERE status IN "
-                f"({','.join('?' * len(statuses))}) AND (status = 'dead' OR attempts > 0)", [now, *statuses])
+                f"({','.join('?' * len(statuses))}) AND (status = 'dead' OR attempts > 0)",
+                [now, *statuses],
+            )
         return cursor.rowcount
 
     def last_delivery(self: Store) -> dict[str, Any] | None:
         with self.lock:
-            rows = list(self.db.query(
-                "SELECT d.tag, d.sent_at, e.title FROM deliveries d JOIN events e ON e.id = d.event_id "
-                "WHERE d.status = 'sent' ORDER BY d.sent_at DESC, d.id DESC LIMIT 1"))
+            rows = list(
+                self.db.query(
+                    "SELECT d.tag, d.sent_at, e.title FROM deliveries d JOIN events e ON e.id = d.event_id "
+                    "WHERE d.status = 'sent' ORDER BY d.sent_at DESC, d.id DESC LIMIT 1"
+                )
+            )
         return rows[0] if rows else None
 
     def unrouted_counts(self: Store) -> dict[str, int]:
         """Events that no route sent anywhere, by label (kept, never dropped)."""
         with self.lock:
-            rows = self.db.execute("SELECT label, COUNT(*) FROM events INDEXED BY events_unrouted "
-                                   "WHERE kind = 'change' AND routed = 0 GROUP BY label").fetchall()
+            rows = self.db.execute(
+                "SELECT label, COUNT(*) FROM events INDEXED BY events_unrouted "
+                "WHERE kind = 'change' AND routed = 0 GROUP BY label"
+            ).fetchall()
         return {label: count for label, count in rows}
 
     def recent_health(self: Store, health: str, key: str, value: str, within: float) -> bool:
@@ -145,5 +178,6 @@ class OutboxRecords:
             row = self.db.execute(
                 "SELECT 1 FROM events WHERE kind = 'health' AND first_seen >= ? "
                 f"AND json_extract(facts, '$.health') = ? AND json_extract(facts, '$.{key}') = ? LIMIT 1",
-                [since, health, value]).fetchone()
+                [since, health, value],
+            ).fetchone()
         return row is not None

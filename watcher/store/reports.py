@@ -10,8 +10,15 @@ if TYPE_CHECKING:
 
 
 class Reports:
-    def history(self: Store, *, source: str | None = None, since: str | None = None, label: str | None = None,
-                limit: int = 50, include_removed: bool = True) -> list[dict[str, Any]]:
+    def history(
+        self: Store,
+        *,
+        source: str | None = None,
+        since: str | None = None,
+        label: str | None = None,
+        limit: int = 50,
+        include_removed: bool = True,
+    ) -> list[dict[str, Any]]:
         """Recorded changes, newest first, with the event each one belongs to (if any)."""
         where, params = [], []
         if source:

@@ -29,9 +29,20 @@ from watcher.analyze.textnorm import normalize
 __all__ = ["extract_facts", "extract_normalized"]
 
 _YEAR = re.compile(r"^((?:19|20)\d{2})")
-_QUOTA_KEYS = ("mining_tonnes", "smelting_tonnes", "cumulative_mining_tonnes", "cumulative_smelting_tonnes",
-               "rock_type_tonnes", "ionic_type_tonnes", "tungsten_concentrate_tonnes", "by_province_tonnes",
-               "allocations", "annual_mining_tonnes", "annual_smelting_tonnes", "export_quota_tonnes")
+_QUOTA_KEYS = (
+    "mining_tonnes",
+    "smelting_tonnes",
+    "cumulative_mining_tonnes",
+    "cumulative_smelting_tonnes",
+    "rock_type_tonnes",
+    "ionic_type_tonnes",
+    "tungsten_concentrate_tonnes",
+    "by_province_tonnes",
+    "allocations",
+    "annual_mining_tonnes",
+    "annual_smelting_tonnes",
+    "export_quota_tonnes",
+)
 
 
 def _published_year(published: str | None) -> int | None:
@@ -73,10 +84,14 @@ def extract_normalized(full: str, *, published: str | None = None, names: Names 
     if numbers:
         facts["doc_numbers"] = numbers
         facts["doc_no"] = numbers[0]
-    for key, value in (("control_codes", control_codes(full)), ("hs_codes", hs_codes(full)),
-                       ("elements", symbols), ("parties", [name for name, _ in parties]),
-                       ("jobs", jobs(full) if "job" in full or "岗位" in full else None),
-                       ("stake_pct", stake_pct(full) if "%" in full else None)):
+    for key, value in (
+        ("control_codes", control_codes(full)),
+        ("hs_codes", hs_codes(full)),
+        ("elements", symbols),
+        ("parties", [name for name, _ in parties]),
+        ("jobs", jobs(full) if "job" in full or "岗位" in full else None),
+        ("stake_pct", stake_pct(full) if "%" in full else None),
+    ):
         if value:
             facts[key] = value
     found = dates(full, year) if has_digit(full) else []

@@ -20,26 +20,72 @@ from typing import Any
 from watcher.analyze.facts._common import EN_MULT, ZH_MULT, lowered, to_number, vocab
 
 _PREFIX = {
-    "us$": "USD", "u.s.$": "USD", "usd": "USD", "usd$": "USD", "$": "USD", "a$": "AUD", "au$": "AUD", "aud": "AUD",
-    "aud$": "AUD", "c$": "CAD", "ca$": "CAD", "cad": "CAD", "cad$": "CAD", "hk$": "HKD", "hkd": "HKD", "nz$": "NZD",
-    "s$": "SGD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP", "¥": "JPY", "jpy": "JPY", "cny": "CNY",
-    "rmb": "CNY", "人民币": "CNY",
+    "us$": "USD",
+    "u.s.$": "USD",
+    "usd": "USD",
+    "usd$": "USD",
+    "$": "USD",
+    "a$": "AUD",
+    "au$": "AUD",
+    "aud": "AUD",
+    "aud$": "AUD",
+    "c$": "CAD",
+    "ca$": "CAD",
+    "cad": "CAD",
+    "cad$": "CAD",
+    "hk$": "HKD",
+    "hkd": "HKD",
+    "nz$": "NZD",
+    "s$": "SGD",
+    "€": "EUR",
+    "eur": "EUR",
+    "£": "GBP",
+    "gbp": "GBP",
+    "¥": "JPY",
+    "jpy": "JPY",
+    "cny": "CNY",
+    "rmb": "CNY",
+    "人民币": "CNY",
 }
 _SUFFIX = {
-    "euro": "EUR", "euros": "EUR", "us dollars": "USD", "u.s. dollars": "USD", "dollars": "USD",
-    "australian dollars": "AUD", "canadian dollars": "CAD", "yuan": "CNY", "renminbi": "CNY", "yen": "JPY",
-    "pounds": "GBP", "won": "KRW", "美元": "USD", "元人民币": "CNY", "元": "CNY", "欧元": "EUR", "澳元": "AUD",
-    "港元": "HKD", "日元": "JPY", "英镑": "GBP", "加元": "CAD", "韩元": "KRW",
+    "euro": "EUR",
+    "euros": "EUR",
+    "us dollars": "USD",
+    "u.s. dollars": "USD",
+    "dollars": "USD",
+    "australian dollars": "AUD",
+    "canadian dollars": "CAD",
+    "yuan": "CNY",
+    "renminbi": "CNY",
+    "yen": "JPY",
+    "pounds": "GBP",
+    "won": "KRW",
+    "美元": "USD",
+    "元人民币": "CNY",
+    "元": "CNY",
+    "欧元": "EUR",
+    "澳元": "AUD",
+    "港元": "HKD",
+    "日元": "JPY",
+    "英镑": "GBP",
+    "加元": "CAD",
+    "韩元": "KRW",
 }
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _MULT = r"(?:\s?(?:trillion|billion|million|thousand)|(?:bn|tn|mn|mln|m|b|k))\b"
 _PATTERNS = (
-    re.compile(r"(?P<pc>us\$|u\.s\.\s?\$|usd\s?\$?|a\$|au\$|aud\s?\$?|c\$|ca\$|cad\s?\$?|hk\$|hkd|nz\$|s\$|eur|gbp|jpy"
-               r"|cny|rmb|€|£|¥|\$)\s?(?P<pn>" + _NUM + r")(?P<pm>" + _MULT + r")?"),
-    re.compile(r"(?:人民币\s?)?(?P<zn>" + _NUM + r")\s?(?P<zm>万亿|亿|千万|百万|万)?"
-               r"(?P<zc>美元|元人民币|元|欧元|澳元|港元|日元|英镑|加元|韩元)"),
-    re.compile(r"(?P<sn>" + _NUM + r")(?P<sm>" + _MULT + r")?\s?(?P<sc>euros?|u\.s\. dollars|us dollars"
-               r"|australian dollars|canadian dollars|dollars|yuan|renminbi|yen|pounds|won)\b"),
+    re.compile(
+        r"(?P<pc>us\$|u\.s\.\s?\$|usd\s?\$?|a\$|au\$|aud\s?\$?|c\$|ca\$|cad\s?\$?|hk\$|hkd|nz\$|s\$|eur|gbp|jpy"
+        r"|cny|rmb|€|£|¥|\$)\s?(?P<pn>" + _NUM + r")(?P<pm>" + _MULT + r")?"
+    ),
+    re.compile(
+        r"(?:人民币\s?)?(?P<zn>" + _NUM + r")\s?(?P<zm>万亿|亿|千万|百万|万)?"
+        r"(?P<zc>美元|元人民币|元|欧元|澳元|港元|日元|英镑|加元|韩元)"
+    ),
+    re.compile(
+        r"(?P<sn>" + _NUM + r")(?P<sm>" + _MULT + r")?\s?(?P<sc>euros?|u\.s\. dollars|us dollars"
+        r"|australian dollars|canadian dollars|dollars|yuan|renminbi|yen|pounds|won)\b"
+    ),
 )
 # what each pattern cannot match without: a cheap test before running it
 _PATTERN_HINTS = (
@@ -47,8 +93,10 @@ _PATTERN_HINTS = (
     ("元", "镑"),
     ("euro", "dollar", "yuan", "renminbi", "yen", "pound", "won"),
 )
-_EQUIV_GAP = re.compile(r"^\s*(?:\(|,|;)?\s*(?:or|about|around|approximately|roughly|some|~|equivalent to|i\.e\."
-                        r"|约合|折合|约|合)?\s*$")
+_EQUIV_GAP = re.compile(
+    r"^\s*(?:\(|,|;)?\s*(?:or|about|around|approximately|roughly|some|~|equivalent to|i\.e\."
+    r"|约合|折合|约|合)?\s*$"
+)
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z0-9]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -117,8 +165,11 @@ def _what(low: str, start: int, end: int, next_start: int) -> str | None:
                 phrase = " ".join(words[i : i + size])
                 if phrase in latin:
                     return phrase
-        found = [(window.rfind(term) + len(term), len(term), term) if reverse else (window.find(term), -len(term), term)
-                 for term in cjk if term in window]
+        found = [
+            (window.rfind(term) + len(term), len(term), term) if reverse else (window.find(term), -len(term), term)
+            for term in cjk
+            if term in window
+        ]
         if found:
             return (max(found) if reverse else min(found))[2]
     return None
@@ -145,8 +196,12 @@ def _value_and_currency(match: re.Match[str], cjk: bool) -> tuple[float, str]:
 
 def _matches(low: str) -> list[re.Match[str]]:
     found = sorted(
-        (m for rx, hints in zip(_PATTERNS, _PATTERN_HINTS, strict=True) if any(h in low for h in hints)
-         for m in rx.finditer(low)),
+        (
+            m
+            for rx, hints in zip(_PATTERNS, _PATTERN_HINTS, strict=True)
+            if any(h in low for h in hints)
+            for m in rx.finditer(low)
+        ),
         key=lambda m: (m.start(), -m.end()),
     )
     out: list[re.Match[str]] = []
@@ -191,16 +246,18 @@ def find_money(text: str) -> list[dict[str, Any]]:
         elif _ends_with(before[-45:], v["previous"], skip_words=2):
             kind = "previous"
         next_start = matches[index + 1].start() if index + 1 < len(matches) else len(low)
-        items.append({
-            "text": text[start:end],
-            "amount": round(value),
-            "currency": currency,
-            "amount_usd": round(value) if currency == "USD" else None,
-            "qualifier": _qualifier(before[-40:], after),
-            "kind": kind,
-            "what": _what(low, start, end, next_start),
-            "_span": (start, end),
-        })
+        items.append(
+            {
+                "text": text[start:end],
+                "amount": round(value),
+                "currency": currency,
+                "amount_usd": round(value) if currency == "USD" else None,
+                "qualifier": _qualifier(before[-40:], after),
+                "kind": kind,
+                "what": _what(low, start, end, next_start),
+                "_span": (start, end),
+            }
+        )
     _link_equivalents(low, items)
     for item in items:
         item.pop("_span")

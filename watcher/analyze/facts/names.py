@@ -18,8 +18,13 @@ from watcher.analyze.termmatch import Group, Hit, Matcher
 _PATTERNS = (
     ("government", re.compile(r"\b([A-Z][a-z]+(?:\s[A-Z][a-z]+)?\sCounty)\b")),
     ("government", re.compile(r"\b(State\sof\s[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\b")),
-    ("company", re.compile(r"\b((?:[A-Z][\w&'-]*\s){1,4}"
-                           r"(?:Inc|Corp|Corporation|Ltd|Limited|LLC|PLC|Plc|AG|GmbH|NV)\b\.?)")),
+    (
+        "company",
+        re.compile(
+            r"\b((?:[A-Z][\w&'-]*\s){1,4}"
+            r"(?:Inc|Corp|Corporation|Ltd|Limited|LLC|PLC|Plc|AG|GmbH|NV)\b\.?)"
+        ),
+    ),
 )
 _PATTERN_HINTS = ("County", "State of", "Inc", "Corp", "Ltd", "Limited", "LLC", "PLC", "Plc", " AG", "GmbH", " NV")
 _LEADING = re.compile(r"^(?:The|A|An|And|Of|In|For|With|By)\s+")
@@ -33,8 +38,10 @@ def _acts() -> re.Pattern[str]:
     verbs = vocab()["parties"]["actor_verbs"]
     latin = "|".join(re.escape(v) for v in sorted((v for v in verbs if v.isascii()), key=len, reverse=True))
     cjk = "|".join(re.escape(v) for v in verbs if not v.isascii())
-    return re.compile(r"\.?(?:['’]s\s+government\b)?(?:\s+and\s+(?:the\s+)?[A-Z][\w.]*(?:\s[A-Z][\w.]*)?){0,2}"
-                      rf"\s+(?i:{latin})\b|\s*(?:{cjk})")
+    return re.compile(
+        r"\.?(?:['’]s\s+government\b)?(?:\s+and\s+(?:the\s+)?[A-Z][\w.]*(?:\s[A-Z][\w.]*)?){0,2}"
+        rf"\s+(?i:{latin})\b|\s*(?:{cjk})"
+    )
 
 
 @lru_cache(maxsize=1)
@@ -51,8 +58,9 @@ def name_groups() -> tuple[tuple[Group, ...], tuple[tuple[str, str], ...], dict[
         for alias in aliases:
             owners[alias.lower()] = (party["name"], kind)
         if party.get("actor_aliases"):
-            groups.append(Group(f"party:{party['name']}", 1.0, tuple(party["actor_aliases"]),
-                                name=f"actor:{party['name']}"))
+            groups.append(
+                Group(f"party:{party['name']}", 1.0, tuple(party["actor_aliases"]), name=f"actor:{party['name']}")
+            )
             owners_of_group.append((party["name"], ACTOR + kind))
     for symbol, entry in data_file("elements.toml")["element"].items():
         groups.append(Group(f"element:{symbol}", 1.0, tuple(entry["names"]), name=f"element:{symbol}"))
@@ -82,8 +90,11 @@ def names_from_hits(text: str, hits: list[Hit], first_group: int = 0) -> Names:
             if not _excepted(text, hit.start, hit.end, name):
                 element_hits.append((hit.start, hit.end, name))
             continue
-        if len(hit.term) <= 5 and hit.term.isupper() and _ALNUM.sub("", text[hit.start : hit.end]) != \
-                _ALNUM.sub("", hit.term):
+        if (
+            len(hit.term) <= 5
+            and hit.term.isupper()
+            and _ALNUM.sub("", text[hit.start : hit.end]) != _ALNUM.sub("", hit.term)
+        ):
             continue  # short capitals (MSS, US) must be written in capitals
         if kind.startswith(ACTOR):
             if not _acts().match(text, hit.end):
@@ -101,8 +112,11 @@ def names_from_hits(text: str, hits: list[Hit], first_group: int = 0) -> Names:
                     for cut in range(1, len(words)):
                         tail = " ".join(words[cut:])
                         if tail.lower() in owners:
-                            start, name, known = start + name.index(tail, len(" ".join(words[:cut]))), tail, owners[
-                                tail.lower()]
+                            start, name, known = (
+                                start + name.index(tail, len(" ".join(words[:cut]))),
+                                tail,
+                                owners[tail.lower()],
+                            )
                             break
                 spans.append((start, match.end(1), known[0] if known else name, known[1] if known else kind))
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))

@@ -39,23 +39,35 @@ from watcher.analyze.termmatch import Group, Matcher
 
 _BATCH = re.compile(
     r"(?P<pre>已下达的|不含|前)?第\s*(?P<zh>[一二三四五六七八九十\d]{1,3})\s*批|(?P<first>首)批"
-    r"|(?P<en>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+batch", re.I)
+    r"|(?P<en>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+batch",
+    re.I,
+)
 _YEAR_BATCH = re.compile(
     r"(?P<y1>(?:19|20)\d{2})\s*年度?\s*(?:全国)?\s*(?:第\s*[一二三四五六七八九十\d]{1,3}\s*批|首批|前[两二三]批)"
     r"|(?:first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+batch\s+of\s+(?:its\s+|the\s+)?(?P<y2>(?:19|20)\d{2})"
-    r"|(?P<y3>(?:19|20)\d{2})\s+(?:first|second|third|fourth)[\s-]+batch", re.I)
+    r"|(?P<y3>(?:19|20)\d{2})\s+(?:first|second|third|fourth)[\s-]+batch",
+    re.I,
+)
 _YEAR_QUOTA = re.compile(
     r"(?P<y1>(?:19|20)\d{2})\s*年度?[^。;,，]{0,24}?(?:指标|配额|开采量)"
-    r"|(?P<y2>(?:19|20)\d{2})\s+(?:[\w-]+\s+){0,4}?quotas?\b|quotas?\s+(?:set\s+)?for\s+(?P<y3>(?:19|20)\d{2})", re.I)
+    r"|(?P<y2>(?:19|20)\d{2})\s+(?:[\w-]+\s+){0,4}?quotas?\b|quotas?\s+(?:set\s+)?for\s+(?P<y3>(?:19|20)\d{2})",
+    re.I,
+)
 _YEAR_ANY = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年")
 _YEAR_EN = re.compile(r"(?<![\d,.-])(?:19|20)\d{2}(?![\d,-])")
-_COMPARE = re.compile(r"(?:half|double|than|compared|versus|\bvs\b|from|last year|去年|上年|同比|较)"
-                      r"[^.。;]{0,22}$", re.I)
+_COMPARE = re.compile(
+    r"(?:half|double|than|compared|versus|\bvs\b|from|last year|去年|上年|同比|较)"
+    r"[^.。;]{0,22}$",
+    re.I,
+)
 _THIS_YEAR = re.compile(r"今年|本年度|this year|this year's", re.I)
 _RESPECTIVELY = re.compile(r"分别为|分别是|分别|respectively", re.I)
-_EN_FOR = re.compile(r"^\s*(?:(?:have|has)\s+been|were|was|is|are)?"
-                     r"\s*(?:allocated|set aside|earmarked|assigned|reserved)?\s*(?:for|to)\s+(?:the\s+)?"
-                     r"([^,.;。，]{0,45})", re.I)
+_EN_FOR = re.compile(
+    r"^\s*(?:(?:have|has)\s+been|were|was|is|are)?"
+    r"\s*(?:allocated|set aside|earmarked|assigned|reserved)?\s*(?:for|to)\s+(?:the\s+)?"
+    r"([^,.;。，]{0,45})",
+    re.I,
+)
 _CO_BEFORE = re.compile(r"([\u4e00-\u9fffA-Za-z()]{2,40}(?:有限公司|公司|集团))\s*(?:获得|分得|获)[^,，]{0,8}$")
 _SEGMENT_SPLIT = re.compile(r"[,，;；:：]")
 _CO_AFTER_NAME = re.compile(r"\s*([\u4e00-\u9fffA-Za-z()]{2,40}(?:有限责任公司|有限公司|公司|集团))")
@@ -133,8 +145,9 @@ def find_year(text: str, published_year: int | None) -> int | None:
 @lru_cache(maxsize=1)
 def _province_matcher() -> tuple[Matcher, list[str]]:
     provinces = data_file("provinces.toml")["province"]
-    groups = [Group("province", 1.0, (p["name"], *p.get("aliases", [])), name=f"province:{p['name']}")
-              for p in provinces]
+    groups = [
+        Group("province", 1.0, (p["name"], *p.get("aliases", [])), name=f"province:{p['name']}") for p in provinces
+    ]
     return Matcher(groups), [p["name"] for p in provinces]
 
 
@@ -202,7 +215,8 @@ def _figures(text: str, tonnages: list[Tonnage], places: list[tuple[int, int, st
         if not inside:
             continue
         tungsten_sentence = bool(re.search(r"钨|tungsten", sentence, re.I)) and not re.search(
-            r"稀土|rare earth", sentence, re.I)
+            r"稀土|rare earth", sentence, re.I
+        )
         paired = _respectively(sentence, s_start, inside, places)
         previous_end = s_start
         for index, tonnage in enumerate(inside):
@@ -248,8 +262,9 @@ def _scope(before: str, sentence: str) -> str:
     return "batch"
 
 
-def _respectively(sentence: str, s_start: int, inside: list[Tonnage],
-                  places: list[tuple[int, int, str]]) -> list[dict[str, Any]] | None:
+def _respectively(
+    sentence: str, s_start: int, inside: list[Tonnage], places: list[tuple[int, int, str]]
+) -> list[dict[str, Any]] | None:
     """分别为X吨、Y吨 / 'X and Y tonnes, respectively': pair figures with the kinds or provinces listed before."""
     rx = _rx()
     marker = _RESPECTIVELY.search(sentence)
@@ -271,15 +286,22 @@ def _respectively(sentence: str, s_start: int, inside: list[Tonnage],
     return None
 
 
-_KEY = {"mining": "mining_tonnes", "smelting": "smelting_tonnes", "rock_type": "rock_type_tonnes",
-        "ionic_type": "ionic_type_tonnes", "tungsten": "tungsten_concentrate_tonnes",
-        "tungsten_main": "tungsten_main_tonnes", "tungsten_comprehensive": "tungsten_comprehensive_tonnes",
-        "export": "export_quota_tonnes"}
+_KEY = {
+    "mining": "mining_tonnes",
+    "smelting": "smelting_tonnes",
+    "rock_type": "rock_type_tonnes",
+    "ionic_type": "ionic_type_tonnes",
+    "tungsten": "tungsten_concentrate_tonnes",
+    "tungsten_main": "tungsten_main_tonnes",
+    "tungsten_comprehensive": "tungsten_comprehensive_tonnes",
+    "export": "export_quota_tonnes",
+}
 _PREFIX = {"batch": "", "cumulative": "cumulative_", "annual": "annual_", "previous": "previous_"}
 
 
-def quota_facts(text: str, tonnages: list[Tonnage], published_year: int | None,
-                elements: list[str] | None = None) -> dict[str, Any]:
+def quota_facts(
+    text: str, tonnages: list[Tonnage], published_year: int | None, elements: list[str] | None = None
+) -> dict[str, Any]:
     """Typed quota facts (keys as in facts_dev.jsonl) for a text that speaks of quotas of our minerals.
 
     `elements` named in the text, or a rare-earth quota term of art ([quota.minerals] in facts_vocab.toml),

@@ -10,43 +10,83 @@ from watcher.analyze.facts._common import NUM, has_digit, lowered, to_number
 
 _LEAD = re.compile(r"^(?:根据|依据|按照|执行|印发|下达|详见|参见|见|按|经|以|的|和|及|与|、)+")
 _CN_DOC = re.compile(r"([\u4e00-\u9fff]{2,12})\s*[〔\[(（]\s*((?:19|20)\d{2})\s*[〕\])）]\s*(\d{1,4})\s*号")
-_CN_ANN = re.compile(r"((?:[\u4e00-\u9fff]{1,10}?(?:部|总署|署|局|委员会|委|院|办公室)\s?){0,3})"
-                     r"公告\s*((?:19|20)\d{2})\s*年\s*第\s*(\d{1,3})\s*号")
-_EN_ANN = re.compile(r"\b((?:MOFCOM\s+|GAC\s+)?Announcement)\s+No\.?\s*(\d{1,3})\s*"
-                     r"(?:of\s*|\[\s*|,\s*)((?:19|20)\d{2})", re.I)
+_CN_ANN = re.compile(
+    r"((?:[\u4e00-\u9fff]{1,10}?(?:部|总署|署|局|委员会|委|院|办公室)\s?){0,3})"
+    r"公告\s*((?:19|20)\d{2})\s*年\s*第\s*(\d{1,3})\s*号"
+)
+_EN_ANN = re.compile(
+    r"\b((?:MOFCOM\s+|GAC\s+)?Announcement)\s+No\.?\s*(\d{1,3})\s*"
+    r"(?:of\s*|\[\s*|,\s*)((?:19|20)\d{2})",
+    re.I,
+)
 _FR_DOC = re.compile(r"(?<![\d-])((?:19|20)\d{2}-\d{5})(?![\d-])")
 _FR_CITE = re.compile(r"\b(\d{2,3})\s+FR\s+(\d{3,6})\b")
 _EO = re.compile(r"\b(?:Executive\s+Order|E\.\s?O\.|EO)\s*(?:No\.?\s*)?(1\d{4})\b", re.I)
 _CONTROL_HINT = re.compile(r"\d[A-E]\d{3}")
 _CONTROL = re.compile(r"(?<![\w.])([0-9][A-E][0-9]{3}(?:\.[a-z](?:\.\d{1,2})?)?)(?![\w])")
-_HS_CUE = re.compile(r"(?:参考海关商品编号|海关商品编号|商品编号|税则号列|税号|HS\s*codes?|HS\s*headings?|HS)"
-                     r"\s*[:：]?\s*"
-                     r"((?:\d{4}(?:\.?\d{2}){1,3}[\s、,，和及/]*(?:and\s+)?)+)", re.I)
+_HS_CUE = re.compile(
+    r"(?:参考海关商品编号|海关商品编号|商品编号|税则号列|税号|HS\s*codes?|HS\s*headings?|HS)"
+    r"\s*[:：]?\s*"
+    r"((?:\d{4}(?:\.?\d{2}){1,3}[\s、,，和及/]*(?:and\s+)?)+)",
+    re.I,
+)
 _HS_CODE = re.compile(r"\d{4}(?:\.?\d{2}){1,3}")
-_MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
-     "december"], 1)}
-_MONTH = r"(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|" \
-         r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-_EN_DATE = re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d{2}))?\b"
-                      r"|\b(?P<day2>\d{1,2})\s+" + _MONTH.replace("mon", "mon2") + r"\s+(?P<year2>(?:19|20)\d{2})\b")
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        1,
+    )
+}
+_MONTH = (
+    r"(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_EN_DATE = re.compile(
+    _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d{2}))?\b"
+    r"|\b(?P<day2>\d{1,2})\s+" + _MONTH.replace("mon", "mon2") + r"\s+(?P<year2>(?:19|20)\d{2})\b"
+)
 _ZH_DATE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*(?P<mon>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日")
 _ISO_DATE = re.compile(r"(?<![\d-])(?P<year>(?:19|20)\d{2})-(?P<mon>\d{2})-(?P<day>\d{2})(?![\d-])")
 _MONTHS_SHORT = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH_HINT = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z.]*\s+\d|\d\s+(?:jan|feb|mar|apr|may"
-                         r"|jun|jul|aug|sep|oct|nov|dec)")
-_EFFECTIVE_EN = re.compile(r"(?:effective|take[s]?\s+effect|took\s+effect|enter[s]?\s+into\s+force|starting|beginning|"
-                           r"as\s+of|come[s]?\s+into\s+force)(?:\s+(?:from|on|as\s+of|date))?[\s:]*$", re.I)
+_MONTH_HINT = re.compile(
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z.]*\s+\d|\d\s+(?:jan|feb|mar|apr|may"
+    r"|jun|jul|aug|sep|oct|nov|dec)"
+)
+_EFFECTIVE_EN = re.compile(
+    r"(?:effective|take[s]?\s+effect|took\s+effect|enter[s]?\s+into\s+force|starting|beginning|"
+    r"as\s+of|come[s]?\s+into\s+force)(?:\s+(?:from|on|as\s+of|date))?[\s:]*$",
+    re.I,
+)
 _EFFECTIVE_ZH_BEFORE = re.compile(r"自\s*$")
 _EFFECTIVE_ZH_AFTER = re.compile(r"^\s*(?:起)?\s*(?:正式)?\s*(?:施行|实施|生效|执行|起)")
 _UNTIL_ZH = re.compile(r"至\s*$")
 _UNTIL_EN = re.compile(r"(?:until|through|till)\s*$", re.I)
-_JOBS = re.compile(r"(?P<num>" + NUM + r")\s+(?:[\w-]+\s+){0,5}?(?:jobs|positions|workers)\b"
-                   r"|(?P<zh>" + NUM + r")\s*(?:万)?(?:个|多个|余个)?(?:[\u4e00-\u9fff]{0,4})?就业岗位"
-                   r"|就业岗位\s*(?:约|超过|逾)?\s*(?P<zh2>" + NUM + r")\s*(?:万)?\s*(?:个|多个|余个)", re.I)
-_STAKE = re.compile(r"(?P<a>\d+(?:\.\d+)?)\s?%\s+(?:\w+\s+){0,2}?(?:stake|interest|equity|ownership)"
-                    r"|(?:stake|interest)\s+of\s+(?P<b>\d+(?:\.\d+)?)\s?%"
-                    r"|持股(?:比例)?\s*(?:不低于|约|达|为)?\s*(?P<c>\d+(?:\.\d+)?)\s?%", re.I)
+_JOBS = re.compile(
+    r"(?P<num>" + NUM + r")\s+(?:[\w-]+\s+){0,5}?(?:jobs|positions|workers)\b"
+    r"|(?P<zh>" + NUM + r")\s*(?:万)?(?:个|多个|余个)?(?:[\u4e00-\u9fff]{0,4})?就业岗位"
+    r"|就业岗位\s*(?:约|超过|逾)?\s*(?P<zh2>" + NUM + r")\s*(?:万)?\s*(?:个|多个|余个)",
+    re.I,
+)
+_STAKE = re.compile(
+    r"(?P<a>\d+(?:\.\d+)?)\s?%\s+(?:\w+\s+){0,2}?(?:stake|interest|equity|ownership)"
+    r"|(?:stake|interest)\s+of\s+(?P<b>\d+(?:\.\d+)?)\s?%"
+    r"|持股(?:比例)?\s*(?:不低于|约|达|为)?\s*(?P<c>\d+(?:\.\d+)?)\s?%",
+    re.I,
+)
 
 
 def _clean_prefix(prefix: str) -> str:

@@ -27,8 +27,9 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 class FeedOptions(KindOptions):
-    fields: tuple[str, ...] = Field((), description="extra entry fields appended to the text, "
-                                                    "e.g. ['form-name', 'items-desc'] for SEC EDGAR")
+    fields: tuple[str, ...] = Field(
+        (), description="extra entry fields appended to the text, e.g. ['form-name', 'items-desc'] for SEC EDGAR"
+    )
 
 
 class FeedKind(Kind):
@@ -56,8 +57,13 @@ class FeedKind(Kind):
             if item is None:
                 continue
             if item.id in seen:  # EDGAR's firehose repeats one accession number for each filer
-                item = Item(id=f"{item.id}#{canonical_id(item.url)}", title=item.title, url=item.url,
-                            published=item.published, text=item.text)
+                item = Item(
+                    id=f"{item.id}#{canonical_id(item.url)}",
+                    title=item.title,
+                    url=item.url,
+                    published=item.published,
+                    text=item.text,
+                )
             if item.id not in seen:
                 seen.add(item.id)
                 items.append(item)

@@ -34,14 +34,21 @@ if TYPE_CHECKING:
 
 class HtmlOptions(KindOptions):
     item: str = Field(description="CSS selector of one entry of the list, e.g. 'ul.txtList_01 > li'")
-    title: str | None = Field(None, description="CSS selector of the title inside the entry "
-                                                "(its title attribute wins over its text); default: the first a")
+    title: str | None = Field(
+        None,
+        description="CSS selector of the title inside the entry "
+        "(its title attribute wins over its text); default: the first a",
+    )
     link: str | None = Field(None, description="CSS selector of the link inside the entry; default: the first a[href]")
-    date: str | None = Field(None, description="CSS selector of the date inside the entry; "
-                                               "default: the first date-looking text, then the link")
+    date: str | None = Field(
+        None,
+        description="CSS selector of the date inside the entry; default: the first date-looking text, then the link",
+    )
     text: str | None = Field(None, description="CSS selector of the entry's text; default: the entry's whole text")
-    json_path: str | None = Field(None, description="the response is JSON and this JMESPath holds the HTML, "
-                                                    "e.g. 'data.html' for jpaas list endpoints")
+    json_path: str | None = Field(
+        None,
+        description="the response is JSON and this JMESPath holds the HTML, e.g. 'data.html' for jpaas list endpoints",
+    )
     base_url: str | None = Field(None, description="resolve relative links against this URL instead of the page's")
 
     @field_validator("item", "title", "link", "date", "text")
@@ -83,8 +90,10 @@ class HtmlKind(Kind):
             return text_of(fetched, source)
         found = jmes(options.json_path).search(load_json(fetched, source))
         if not isinstance(found, str):
-            raise ExtractError(f"json_path {options.json_path!r} did not lead to an HTML string "
-                               f"(got {type(found).__name__}); check the endpoint's JSON")
+            raise ExtractError(
+                f"json_path {options.json_path!r} did not lead to an HTML string "
+                f"(got {type(found).__name__}); check the endpoint's JSON"
+            )
         return found or "<html></html>"
 
     @staticmethod

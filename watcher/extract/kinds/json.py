@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
 class JsonOptions(KindOptions):
     items: str = Field(description="JMESPath to the list of entries, e.g. 'results'")
-    id: str | None = Field(None, description="JMESPath of an entry's stable id, e.g. 'document_number'; "
-                                             "default: its url")
+    id: str | None = Field(
+        None, description="JMESPath of an entry's stable id, e.g. 'document_number'; default: its url"
+    )
     title: str = Field("title", description="JMESPath of the title")
     link: str | None = Field(None, description="JMESPath of the entry's link, e.g. 'html_url'")
     date: str | None = Field(None, description="JMESPath of the publication date, e.g. 'publication_date'")

@@ -20,8 +20,32 @@ if TYPE_CHECKING:
     from watcher.core.models import Fetched
 
 _DROP = ("script", "style", "noscript", "template", "svg", "iframe")
-_BLOCKS = {"p", "div", "li", "tr", "br", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table",
-           "ul", "ol", "dd", "dt", "blockquote", "pre", "header", "footer", "td", "th"}
+_BLOCKS = {
+    "p",
+    "div",
+    "li",
+    "tr",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "table",
+    "ul",
+    "ol",
+    "dd",
+    "dt",
+    "blockquote",
+    "pre",
+    "header",
+    "footer",
+    "td",
+    "th",
+}
 
 
 class PageOptions(KindOptions):
@@ -57,8 +81,9 @@ class PageKind(Kind):
         lines = main_text_lines(main[0], options.ignore)
         if not lines:
             raise ExtractError(f"selector {options.selector!r} matched an element with no text")
-        return [Item(id=canonical_id(fetched.url), title=title or fetched.url, url=fetched.final_url,
-                     text="\n".join(lines))]
+        return [
+            Item(id=canonical_id(fetched.url), title=title or fetched.url, url=fetched.final_url, text="\n".join(lines))
+        ]
 
 
 def main_text_lines(element: Any, ignore: tuple[str, ...] = ()) -> list[str]:
