@@ -380,16 +380,16 @@ def read_side(
             "note": "",
         }
     )
-    timed("Store.source_rows() (all sources' state)", store.source_rows)
-    timed("Store.outbox_counts()", store.outbox_counts)
-    timed("Store.quota_history() (every quota event)", store.quota_history)
+    timed("Store.source_rows() (all sources' state)", store.reports.source_rows)
+    timed("Store.outbox_counts()", store.outbox.outbox_counts)
+    timed("Store.quota_history() (every quota event)", store.events.quota_history)
     this_year = datetime.now(UTC).year
     timed(
         "Store.quota_history((year - 1, year)) (what a delta reads)",
-        lambda: store.quota_history((this_year - 1, this_year)),
+        lambda: store.events.quota_history((this_year - 1, this_year)),
     )
-    timed("Store.source_state(one)", lambda: [store.source_state(source_name(5))])
-    timed("Store.stored_items(one)", lambda: store.stored_items(source_name(5), []))
+    timed("Store.source_state(one)", lambda: [store.checks.source_state(source_name(5))])
+    timed("Store.stored_items(one)", lambda: store.checks.stored_items(source_name(5), []))
     delivery_cutoff = _iso(datetime.now(UTC) - timedelta(days=args.retention_days - 1))
     with store.lock:
         oldest = store.db.execute("SELECT MIN(started_at) FROM checks").fetchone()[0]

@@ -7,9 +7,9 @@ import json
 import pytest
 from conftest import source_entry
 
+from watcher.core.models import NewEvent
 from watcher.daemon.statelock import StateLock
 from watcher.store import Store
-from watcher.store.events import NewEvent
 
 OLD = "2025-01-01T00:00:00Z"
 LIST = '<ul><li><a href="/n/1">Gallium export licences</a> <span>2026-03-01</span></li></ul>'
@@ -30,7 +30,7 @@ def checked(project, site):
 
 def sent_delivery(store: Store, status: str = "sent", at: str = OLD, attempts: int = 1) -> int:
     """An outbox row in a given state, with its attempts (the notifier's own path is tested elsewhere)."""
-    event = store.record_health(
+    event = store.events.record_health(
         NewEvent(source="watcher", label="health", severity="high", kind="health", title=f"Test alert ({status} {at})")
     )
     with store.transaction() as db:
@@ -86,7 +86,7 @@ def test_status_shows_each_source_the_outbox_and_the_last_delivery(checked):
 
 def test_status_shows_next_runs_while_a_daemon_holds_the_state(checked, site):
     store = Store.open(checked.state)
-    store.set_next_runs(
+    store.upkeep.set_next_runs(
         [("a", site.url("/a"), "html", "2099-01-01T00:00:00Z"), ("b", site.url("/b"), "html", "2099-01-01T00:05:00Z")]
     )
     store.close()
@@ -105,9 +105,9 @@ def test_status_shows_next_runs_while_a_daemon_holds_the_state(checked, site):
     assert {s["name"]: s["next_run"] for s in picture["sources"]}["b"] == "2099-01-01T00:05:00Z"
 
     store = Store.open(checked.state)
-    store.set_next_runs([("b", "", "", None)])  # removed from the schedule
-    assert store.source_rows()["b"]["next_run_at"] is None
-    assert store.source_rows()["a"]["next_run_at"] == "2099-01-01T00:00:00Z"
+    store.upkeep.set_next_runs([("b", "", "", None)])  # removed from the schedule
+    assert store.reports.source_rows()["b"]["next_run_at"] is None
+    assert store.reports.source_rows()["a"]["next_run_at"] == "2099-01-01T00:00:00Z"
     store.close()
 
 
@@ -178,5 +178,5 @@ def test_prune_without_state_and_in_small_batches(project, tmp_path):
     store = Store.open(tmp_path / "batched")
     for _ in range(7):
         sent_delivery(store, "sent")
-    assert store.prune("2026-01-01T00:00:00Z", batch=3) == {"checks": 0, "deliveries": 7, "attempts": 7}
+    assert store.upkeep.prune("2026-01-01T00:00:00Z", batch=3) == {"checks": 0, "deliveries": 7, "attempts": 7}
     store.close()

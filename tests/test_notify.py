@@ -332,7 +332,7 @@ def test_shipped_templates_match_the_packaged_ones():
 def test_shipped_alerts_directory_loads():
     from pathlib import Path
 
-    from watcher.notify import load_alerts
+    from watcher.notify.setup import load_alerts
 
     channels, routes, _ = load_alerts(Path(__file__).parent.parent / "alerts")
     assert channels.tags() == ["digest", "ops", "procurement"]
@@ -353,6 +353,6 @@ def test_a_claim_from_an_earlier_life_of_the_same_pid_is_released(site, project)
         "UPDATE deliveries SET status = 'sending', claimed_at = ?, claimed_by = ?",
         [store.now(), f"{_os.getpid()}:earlierlife"],
     )
-    assert store.release_stale_claims(300) == 1
+    assert store.outbox.release_stale_claims(300) == 1
     store.close()
     assert "delivered 1" in project.cli("outbox", "send").output

@@ -88,12 +88,12 @@ def test_quota_deltas_fall_back_to_the_previous_batch_and_take_the_latest_record
 
 
 def test_quota_history_reads_only_the_years_a_delta_compares_with(tmp_path):
+    from watcher.core.models import NewEvent
     from watcher.store import Store
-    from watcher.store.events import NewEvent
 
     store = Store.open(tmp_path)
     with store.transaction():
-        store._write_events(
+        store.events.write(
             [
                 NewEvent(
                     source="miit",
@@ -108,8 +108,8 @@ def test_quota_history_reads_only_the_years_a_delta_compares_with(tmp_path):
             [],
             store.now(),
         )
-    assert sorted(record["year"] for record in store.quota_history((2023, 2024))) == [2023, 2024]
-    assert len(store.quota_history()) == 11
+    assert sorted(record["year"] for record in store.events.quota_history((2023, 2024))) == [2023, 2024]
+    assert len(store.events.quota_history()) == 11
     plan = store.db.execute(
         "EXPLAIN QUERY PLAN SELECT facts FROM events INDEXED BY events_quota_year "
         "WHERE label = 'quota' AND json_extract(facts, '$.year') IN (2023, 2024)"

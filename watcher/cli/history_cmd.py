@@ -10,6 +10,7 @@ import click
 
 from watcher.cli.context import AppContext
 from watcher.cli.table import render
+from watcher.core.timestamps import iso, shift
 
 _RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")
 
@@ -23,11 +24,10 @@ def since_stamp(value: str, now_stamp: str) -> str:
     if relative:
         amount, unit = int(relative.group(1)), relative.group(2)
         delta = {"h": timedelta(hours=amount), "d": timedelta(days=amount), "w": timedelta(weeks=amount)}[unit]
-        now = datetime.strptime(now_stamp, "%Y-%m-%dT%H:%M:%SZ")
-        return (now - delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return shift(now_stamp, -delta.total_seconds())
     for pattern in ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
         try:
-            return datetime.strptime(value, pattern).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return iso(datetime.strptime(value, pattern))
         except ValueError:
             continue
     raise click.BadParameter(
@@ -62,7 +62,7 @@ def history(
         click.echo(f"no state in {app.state_dir} yet: run `watcher check` first", err=True)
         return
     since_value = since_stamp(since, store.now()) if since else None
-    rows = store.history(source=source, since=since_value, label=label, limit=limit, include_removed=removed)
+    rows = store.reports.history(source=source, since=since_value, label=label, limit=limit, include_removed=removed)
     store.close()
     if as_json:
         for row in rows:

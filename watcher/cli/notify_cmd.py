@@ -22,9 +22,9 @@ def notify_test(app: AppContext, tags: tuple[str, ...]) -> None:
         watcher notify-test
         watcher notify-test --tag procurement
     """
-    from watcher.notify import load_alerts
     from watcher.notify.message import Message
     from watcher.notify.sender import Notifier
+    from watcher.notify.setup import load_alerts
 
     channels, _, _ = load_alerts(app.alerts_dir)
     wanted = list(tags) or channels.tags()

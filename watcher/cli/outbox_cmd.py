@@ -30,8 +30,8 @@ def outbox(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
     if store is None:
         click.echo(f"no state in {app.state_dir} yet")
         return
-    counts = store.outbox_counts()
-    rows = store.outbox_rows(status, limit)
+    counts = store.outbox.outbox_counts()
+    rows = store.outbox.outbox_rows(status, limit)
     store.close()
     if as_json:
         for row in rows:
@@ -73,7 +73,7 @@ def retry(app: AppContext, dead_only: bool) -> None:
         watcher outbox retry --dead
     """
     store = app.store()
-    count = store.requeue(dead_only=dead_only)
+    count = store.outbox.requeue(dead_only=dead_only)
     store.close()
     click.echo(f"requeued {count} deliver{'y' if count == 1 else 'ies'}")
 
@@ -88,7 +88,7 @@ def send(app: AppContext, digests: bool) -> None:
     Example:
         watcher outbox send --digests
     """
-    from watcher.notify import build_notifier
+    from watcher.notify.setup import build_notifier
 
     store = app.store()
     report = build_notifier(app.config(), store, app.alerts_dir).drain(digests_now=digests)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import click
 
 from watcher.cli.context import AppContext
+from watcher.core.timestamps import shift
 
 
 @click.command()
@@ -42,9 +41,8 @@ def prune(app: AppContext, older_than: str | None, dry_run: bool) -> None:
         click.echo(f"no state in {app.state_dir}: nothing to prune")
         return
     try:
-        now = datetime.strptime(store.now(), "%Y-%m-%dT%H:%M:%SZ")
-        cutoff = (now - timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        counts = store.prune(cutoff, dry_run=dry_run)
+        cutoff = shift(store.now(), -seconds)
+        counts = store.upkeep.prune(cutoff, dry_run=dry_run)
     finally:
         store.close()
     verb = "would delete" if dry_run else "deleted"

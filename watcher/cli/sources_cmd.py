@@ -31,7 +31,7 @@ def sources(ctx: click.Context, validate_only: bool, as_json: bool) -> None:
         click.echo(f"{config.path}: OK, {len(config.sources)} sources ({enabled} enabled)")
         return
     store = app.existing_store()
-    state = store.source_rows() if store is not None else {}
+    state = store.reports.source_rows() if store is not None else {}
     rows = []
     for source in config.sources:
         seen = state.get(source.name, {})

@@ -10,6 +10,7 @@ import click
 
 from watcher.cli.context import AppContext
 from watcher.cli.table import render
+from watcher.core.timestamps import parse
 
 
 @click.command()
@@ -36,10 +37,10 @@ def status(app: AppContext, as_json: bool) -> None:
         config = None
         click.echo(f"warning: {app.sources_file} is invalid, showing the stored sources only:\n{error}", err=True)
     store = app.existing_store()
-    rows = store.source_rows() if store is not None else {}
-    outbox = store.outbox_counts() if store is not None else {}
-    last = store.last_delivery() if store is not None else None
-    unrouted = store.unrouted_counts() if store is not None else {}
+    rows = store.reports.source_rows() if store is not None else {}
+    outbox = store.outbox.outbox_counts() if store is not None else {}
+    last = store.outbox.last_delivery() if store is not None else None
+    unrouted = store.outbox.unrouted_counts() if store is not None else {}
     now = store.now() if store is not None else None
     if store is not None:
         store.close()
@@ -149,4 +150,4 @@ def _ago(seconds: float) -> str:
 
 
 def _parse(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp.removesuffix("Z"))  # stored as 2026-11-29T19:46:09Z; strptime is 10x slower
+    return parse(stamp).replace(tzinfo=None)

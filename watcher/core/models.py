@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 ChangeKind = Literal["new", "changed", "removed"]
 CheckStatus = Literal["ok", "unchanged", "baseline", "error", "broken"]
@@ -124,3 +124,105 @@ class CheckResult:
 
     def count(self, kind: ChangeKind) -> int:
         return sum(1 for change in self.changes if change.change == kind)
+
+
+@dataclass(slots=True)
+class NewEvent:
+    """An event the pipeline wants recorded, with the outbox rows it should get."""
+
+    source: str
+    label: str
+    severity: str
+    title: str
+    url: str = ""
+    published: str | None = None
+    summary: str = ""
+    matched: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    keys: list[str] = field(default_factory=list)  # cluster keys: the same key within the window = the same story
+    # (apprise tag, immediate|digest, not before: the digest's time, or None for now)
+    routes: list[tuple[str, str, str | None]] = field(default_factory=list)
+    change_index: int | None = None  # position in CheckRecord.changes; None for health events
+    kind: str = "change"  # change | health
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What the next check of a source needs to know about the previous ones."""
+
+    name: str
+    config_hash: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    baselined: bool = False
+    failures: int = 0
+    item_count: int = 0
+    last_status: str | None = None
+    broken_since: str | None = None
+    broken_alerted_at: str | None = None
+
+    @property
+    def validators(self) -> Validators:
+        return Validators(self.etag, self.last_modified)
+
+
+@dataclass(slots=True)
+class CheckRecord:
+    """Everything one check learned, written in a single transaction."""
+
+    source: str
+    url: str
+    kind: str
+    config_hash: str
+    started_at: str
+    duration: float
+    status: str
+    http_status: int | None = None
+    bytes: int = 0
+    error: str | None = None
+    validators: Validators | None = None  # None keeps the stored ones
+    body_hash: str | None = None
+    items: list[Item] | None = None  # None: the item set was not read this time
+    changes: list[Change] = field(default_factory=list)
+    events: list[NewEvent] = field(default_factory=list)
+    baselined: bool = False
+    failures: int = 0
+    broken_since: str | None = None
+    broken_alerted_at: str | None = None
+
+
+class DetailView(Protocol):
+    """How a source reads its items' own pages (config's `detail` table)."""
+
+    @property
+    def selector(self) -> str | None: ...
+    @property
+    def max(self) -> int: ...
+    @property
+    def follow(self) -> str | None: ...
+
+
+class SourceView(Protocol):
+    """What extraction reads of a source; `config.sources.Source` satisfies it, so extract/ never imports config."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def encoding(self) -> str | None: ...
+    @property
+    def options(self) -> Any: ...
+    @property
+    def detail(self) -> DetailView | None: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def max_bytes(self) -> int: ...
+    @property
+    def user_agent(self) -> str | None: ...
+    @property
+    def retries(self) -> int: ...

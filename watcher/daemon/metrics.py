@@ -8,15 +8,15 @@ Each daemon has its own registry: nothing global, tests can build several.
 
 from __future__ import annotations
 
-import calendar
 import contextlib
-import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from watcher.core.timestamps import epoch
 
 if TYPE_CHECKING:
     from watcher.core.models import CheckResult
@@ -28,7 +28,7 @@ DURATION_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 
 def stamp_seconds(stamp: str) -> float:
     """A stored UTC stamp (2026-11-29T19:46:09Z) as Unix seconds."""
-    return float(calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")))
+    return epoch(stamp)
 
 
 class DaemonMetrics:
@@ -121,7 +121,7 @@ class _StoreCollector(Collector):
         self.running = running
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        counts = self.store.outbox_counts()
+        counts = self.store.outbox.outbox_counts()
         depth = GaugeMetricFamily("watcher_outbox_depth", "Deliveries waiting to be sent (pending).")
         depth.add_metric([], counts.get("pending", 0))
         yield depth

@@ -43,6 +43,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from watcher.config.sources import Config, Source, load_config
 from watcher.core.errors import StateError, WatcherError
+from watcher.core.timestamps import iso
+from watcher.core.timestamps import parse as parse_stamp
 from watcher.daemon.http import HealthServer
 from watcher.daemon.metrics import DaemonMetrics
 from watcher.daemon.plan import GridIntervalTrigger, SourceChanges, diff_sources, first_run, jitter_for
@@ -52,7 +54,7 @@ from watcher.daemon.systemd import Systemd
 from watcher.daemon.watch import ConfigWatch
 from watcher.pipeline.check import Pipeline, check_source
 from watcher.pipeline.wiring import build_pipeline
-from watcher.store import Store, iso
+from watcher.store import Store
 
 if TYPE_CHECKING:
     from watcher.core.models import CheckResult
@@ -118,7 +120,7 @@ class Daemon:
         config = load_config(options.sources_file)  # an invalid file stops the start (exit 2)
         self.store = Store.open(options.state_dir)
         self.metrics = DaemonMetrics(self.store, running=lambda: self._running)
-        self.metrics.prime(self.store.source_rows())
+        self.metrics.prime(self.store.reports.source_rows())
         self.watch.applied(self.watch.fingerprint(config))
         self.pipeline = self._build(config, previous=None)
         self.config = config
@@ -267,7 +269,7 @@ class Daemon:
         assert self.scheduler is not None and self.store is not None and self.metrics is not None
         changes = diff_sources(old, new)
         now = datetime.now(UTC)
-        last_checks = {name: row.get("last_check_at") for name, row in self.store.source_rows().items()}
+        last_checks = {name: row.get("last_check_at") for name, row in self.store.reports.source_rows().items()}
         for name in changes.removed:
             with suppress(JobLookupError):
                 self.scheduler.remove_job(name)
@@ -285,13 +287,13 @@ class Daemon:
             )
         self.sources = new  # jobs look their Source up here at run time: a changed source needs no new job
         if changes.removed:
-            self.store.set_next_runs((name, "", "", None) for name in changes.removed)
+            self.store.upkeep.set_next_runs((name, "", "", None) for name in changes.removed)
         self.metrics.sources.set(len(new))
         return changes
 
     @staticmethod
     def _trigger(source: Source, now: datetime, last_check: str | None) -> GridIntervalTrigger:
-        last = datetime.strptime(last_check, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if last_check else None
+        last = parse_stamp(last_check) if last_check else None
         start = first_run(source.name, source.interval, now, last)
         return GridIntervalTrigger(seconds=source.interval, start_date=start, jitter=jitter_for(source.interval))
 
@@ -409,7 +411,7 @@ class Daemon:
         if self.store is None or self.config is None or self.stopping.is_set():
             return
         cutoff = iso(datetime.now(UTC) - timedelta(seconds=self.config.settings.retention))
-        counts = self.store.prune(cutoff)
+        counts = self.store.upkeep.prune(cutoff)
         log.info(
             "pruned rows older than %s: %d checks, %d deliveries, %d attempts",
             cutoff,
@@ -433,11 +435,11 @@ class Daemon:
             "pid": os.getpid(),
             "sources": len(self.sources),
             "checks_running": self._running,
-            "outbox": self.store.outbox_counts(),
+            "outbox": self.store.outbox.outbox_counts(),
         }
 
     def status_line(self) -> str:
-        pending = self.store.outbox_counts().get("pending", 0) if self.store is not None else 0
+        pending = self.store.outbox.outbox_counts().get("pending", 0) if self.store is not None else 0
         return f"{len(self.sources)} sources, {self._running} checks running, {pending} deliveries pending"
 
     @contextmanager
@@ -460,7 +462,7 @@ class Daemon:
             if source is not None:
                 when = job.next_run_time if job is not None else None
                 runs.append((name, source.url, source.kind, iso(when) if when is not None else None))
-        self.store.set_next_runs(runs)
+        self.store.upkeep.set_next_runs(runs)
 
     def _health_alert(self, title: str, summary: str) -> None:
         if self.pipeline is None or self.pipeline.notifier is None:

@@ -29,8 +29,7 @@ from watcher.extract.maintext import MainText, extract_main_text
 from watcher.extract.markup import absolute, parse_html, selector, text_of
 
 if TYPE_CHECKING:
-    from watcher.config.sources import Source
-    from watcher.core.models import Change, Fetched
+    from watcher.core.models import Change, Fetched, SourceView
     from watcher.fetch.http import Fetcher
 
 log = logging.getLogger(__name__)
@@ -59,7 +58,7 @@ class DetailReader:
     cap: int = DETAIL_CAP
     article: bool = True
 
-    def __call__(self, changes: list[Change], source: Source, fetcher: Fetcher) -> list[Change]:
+    def __call__(self, changes: list[Change], source: SourceView, fetcher: Fetcher) -> list[Change]:
         if source.detail is None:
             return changes
         wanted = [index for index, change in enumerate(changes) if change.change == "new" and change.item.url]
@@ -79,7 +78,7 @@ class DetailReader:
             enriched[index] = self._enrich(enriched[index], source, fetcher)
         return enriched
 
-    def _enrich(self, change: Change, source: Source, fetcher: Fetcher) -> Change:
+    def _enrich(self, change: Change, source: SourceView, fetcher: Fetcher) -> Change:
         url = change.item.url
         started = time.monotonic()
         try:
@@ -127,7 +126,7 @@ class DetailReader:
         item = replace(change.item, text=merge_text(change.item.text, main.text))
         return replace(change, item=item)
 
-    def read(self, url: str, source: Source, fetcher: Fetcher) -> tuple[MainText, str]:
+    def read(self, url: str, source: SourceView, fetcher: Fetcher) -> tuple[MainText, str]:
         """Fetch one detail page (following one JS redirect, meta refresh or iframe) and read its main text.
 
         With `detail.follow`, the first link matching it is fetched and read instead; a page
@@ -210,7 +209,7 @@ def merge_text(list_text: str, detail_text: str) -> str:
     return f"{list_text}\n{detail_text}"
 
 
-def _fetch(url: str, source: Source, fetcher: Fetcher) -> Fetched:
+def _fetch(url: str, source: SourceView, fetcher: Fetcher) -> Fetched:
     # One retry at most: it covers MOFCOM resetting a new client's first connection, and a dead
     # detail page must not hold the check for the source's full retry budget.
     return fetcher.fetch(
@@ -223,7 +222,7 @@ def _fetch(url: str, source: Source, fetcher: Fetcher) -> Fetched:
     )
 
 
-def _html_of(fetched: Fetched, source: Source) -> str:
+def _html_of(fetched: Fetched, source: SourceView) -> str:
     content_type = fetched.content_type.lower()
     if (content_type and not any(kind in content_type for kind in _HTML_TYPES)) or fetched.content[:5] == b"%PDF-":
         raise ExtractError(f"not an HTML page ({content_type or 'PDF'})")

@@ -12,8 +12,7 @@ from watcher.core.errors import ExtractError
 from watcher.fetch.charset import decode
 
 if TYPE_CHECKING:
-    from watcher.config.sources import Source
-    from watcher.core.models import Fetched
+    from watcher.core.models import Fetched, SourceView
 
 _SPACE = re.compile(r"\s+")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
@@ -21,7 +20,7 @@ _TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "spm")
 _local = threading.local()
 
 
-def text_of(fetched: Fetched, source: Source) -> str:
+def text_of(fetched: Fetched, source: SourceView) -> str:
     """The decoded body, deciding the charset once per response (see watcher.fetch.charset)."""
     if fetched.text is None:
         decoded = decode(fetched.content, fetched.content_type, source.encoding)
@@ -160,7 +159,7 @@ def jmes(expression: str) -> Any:
     return compiled
 
 
-def load_json(fetched: Fetched, source: Source) -> Any:
+def load_json(fetched: Fetched, source: SourceView) -> Any:
     import json
 
     try:

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
-    from watcher.config.sources import Source
-    from watcher.core.models import Fetched, Item
+    from watcher.core.models import Fetched, Item, SourceView
 
 
 class KindOptions(BaseModel):
@@ -37,7 +36,7 @@ class Kind:
         if "name" in cls.__dict__:
             _REGISTRY[cls.name] = cls
 
-    def extract(self, fetched: Fetched, source: Source) -> list[Item]:
+    def extract(self, fetched: Fetched, source: SourceView) -> list[Item]:
         raise NotImplementedError
 
     @classmethod

@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from watcher.core.errors import ConfigError
+from watcher.core.timestamps import iso
 from watcher.core.units import parse_duration
 
 if TYPE_CHECKING:
     from watcher.config.sources import Source
-    from watcher.store.events import NewEvent
+    from watcher.core.models import NewEvent
 
 LABELS = ("quota", "export_control", "enforcement", "deal", "market", "irrelevant")
 RELEVANT = LABELS[:-1]
@@ -165,7 +166,7 @@ class Router:
         out = []
         for tag, mode in sorted(chosen.items()):
             digest = self.routes.schedule(tag) if mode == "digest" else None
-            due = digest.next_after(now).strftime("%Y-%m-%dT%H:%M:%SZ") if digest is not None else None
+            due = iso(digest.next_after(now)) if digest is not None else None
             out.append((tag, mode, due))
         return out
 

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from watcher.core.models import NewEvent
 from watcher.notify.message import Message
 from watcher.notify.routes import Routes
-from watcher.store.events import NewEvent
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -107,10 +107,10 @@ class Notifier:
         if not self._lock.acquire(blocking=False):
             return report  # another thread is draining; it will pick these up
         try:
-            self.store.release_stale_claims(CLAIM_LEASE)
+            self.store.outbox.release_stale_claims(CLAIM_LEASE)
             tried: set[int] = set()  # each row is tried at most once per drain; retries wait for their time
             while True:
-                rows = self.store.claim_due(digests_now=digests_now, exclude=tried)
+                rows = self.store.outbox.claim_due(digests_now=digests_now, exclude=tried)
                 if not rows:
                     break
                 tried.update(row["id"] for row in rows)
@@ -132,7 +132,7 @@ class Notifier:
     def health_alert(self, title: str, summary: str, facts: dict[str, Any] | None = None) -> None:
         """Record an ops alert (a configuration error, a failing channel) through the outbox."""
         tag = self.routes.delivery.health_tag
-        self.store.record_health(
+        self.store.events.record_health(
             NewEvent(
                 source="watcher",
                 label="health",
@@ -178,10 +178,10 @@ class Notifier:
 
     def _deliver(self, group: tuple[str, str, list[dict[str, Any]]], report: DrainReport) -> None:
         tag, kind, rows = group
-        events = [self.store.event(row["event_id"]) for row in rows]
+        events = [self.store.events.event(row["event_id"]) for row in rows]
         done = set(rows[0]["done_targets"])
         if kind == "single":
-            done |= self.store.targets_done_for_event(rows[0]["event_id"], rows[0]["id"])
+            done |= self.store.outbox.targets_done_for_event(rows[0]["event_id"], rows[0]["id"])
         try:
             message = self._message(kind, tag, [event for event in events if event is not None])
             done, errors = self.send(tag, message, done)
@@ -191,12 +191,14 @@ class Notifier:
         for row in rows:
             attempts = row["attempts"] + 1
             if not errors:
-                self.store.finish_delivery(row["id"], ok=True, done_targets=sorted(done), error=None, retry_in=None)
+                self.store.outbox.finish_delivery(
+                    row["id"], ok=True, done_targets=sorted(done), error=None, retry_in=None
+                )
                 report.sent[tag] += 1
                 continue
             error_text = "; ".join(errors)[:1000]
             retry_in = self._backoff(attempts) if attempts < self.routes.delivery.max_attempts else None
-            status = self.store.finish_delivery(
+            status = self.store.outbox.finish_delivery(
                 row["id"], ok=False, done_targets=sorted(done), error=error_text, retry_in=retry_in
             )
             if status == "dead":
@@ -258,7 +260,7 @@ class Notifier:
         return base * (0.8 + 0.4 * self._random())  # ±20% jitter so retries of many rows spread out
 
     def _channel_failing(self, tag: str, error: str) -> None:
-        if self.store.recent_health("channel_failing", "tag", tag, REPEAT_CHANNEL_ALERT):
+        if self.store.outbox.recent_health("channel_failing", "tag", tag, REPEAT_CHANNEL_ALERT):
             return
         health_tag = self.routes.delivery.health_tag
         others = [other for other in self.channels.tags() if other != tag]
@@ -266,7 +268,7 @@ class Notifier:
         if not routes:
             log.error("outbox: channel %s is failing and no other channel exists to say so", tag)
             return
-        self.store.record_health(
+        self.store.events.record_health(
             NewEvent(
                 source="watcher",
                 label="health",

@@ -10,10 +10,11 @@ import json
 import os
 import sys
 import threading
-import time
 from typing import Any
 
 from apprise.decorators import notify
+
+from watcher.core.timestamps import iso, utc_now
 
 _write_lock = threading.Lock()
 
@@ -40,7 +41,7 @@ def jsonl_target(body: str, title: str, notify_type: str, meta: dict[str, Any], 
     if path == "/":
         return False
     record = {
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "time": iso(utc_now()),
         "type": str(notify_type),
         "title": title,
         "body": body,

@@ -20,12 +20,10 @@ from typing import TYPE_CHECKING, Any
 from watcher.analyze.cluster import cluster_keys
 from watcher.analyze.summary import readable_title, summarize
 from watcher.core.errors import BrokenSourceError, ExtractError, FetchError, StateError
-from watcher.core.models import Analysis, Change, CheckResult, Fetched, Validators
+from watcher.core.models import Analysis, Change, CheckRecord, CheckResult, Fetched, NewEvent, SourceState, Validators
 from watcher.diff import diff_items
 from watcher.extract.registry import make_extractor
 from watcher.pipeline import health
-from watcher.store.checks import CheckRecord, SourceState
-from watcher.store.events import NewEvent
 
 if TYPE_CHECKING:
     from watcher.config.sources import Settings, Source
@@ -64,7 +62,7 @@ def check_source(source: Source, pipeline: Pipeline) -> CheckResult:
     store = pipeline.store
     started_at = store.now()
     clock = time.monotonic()
-    state = store.source_state(source.name)
+    state = store.checks.source_state(source.name)
     reshaped = state.config_hash is not None and state.config_hash != source.config_hash
     conditional = state.baselined and not reshaped
     record = CheckRecord(
@@ -130,7 +128,7 @@ def _read_items(
             return
         record.changes = [Change(source.name, "new", item) for item in items]
     else:
-        stored = pipeline.store.stored_items(source.name, [item.id for item in items])
+        stored = pipeline.store.checks.stored_items(source.name, [item.id for item in items])
         record.changes = diff_items(source.name, items, stored, line_diff=not extractor.is_list)
     if pipeline.enricher is not None and source.detail is not None:
         record.changes = pipeline.enricher(record.changes, source, pipeline.fetcher)
@@ -232,7 +230,7 @@ def _store(record: CheckRecord, source: Source, pipeline: Pipeline) -> CheckResu
         error=record.error,
     )
     try:
-        result.events = pipeline.store.record_check(record)
+        result.events = pipeline.store.checks.record_check(record)
     except StateError as error:
         # Nothing of this check was written: the next check sees the same changes again, so none is lost.
         log.error("%s: %s", source.name, error)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from watcher.store.checks import SourceState
-from watcher.store.events import NewEvent
+from watcher.core.models import NewEvent, SourceState
+from watcher.core.timestamps import parse
 
 REPEAT_BROKEN = timedelta(hours=24)
 
@@ -77,4 +77,4 @@ def after_success(state: SourceState, *, source: str, url: str, now: str) -> Hea
 
 
 def _parse(stamp: str) -> datetime:
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
+    return parse(stamp).replace(tzinfo=None)

@@ -53,7 +53,7 @@ def make_analyzer(config: Config, store: Store, eager: bool = False) -> Analyzer
         )
         if analysis.label == "quota" and analysis.facts.get("year"):
             year = analysis.facts["year"]
-            deltas = compute_quota_deltas(analysis.facts, store.quota_history((year - 1, year)))
+            deltas = compute_quota_deltas(analysis.facts, store.events.quota_history((year - 1, year)))
             if deltas:
                 analysis.facts["deltas"] = deltas
         return analysis
@@ -86,8 +86,8 @@ def build_pipeline(
         analyzer=make_analyzer(config, store, eager=validate_alerts),
     )
     if alerts_dir is not None:
-        from watcher.notify import build_notifier
         from watcher.notify.routes import Router
+        from watcher.notify.setup import build_notifier
 
         notifier = build_notifier(config, store, alerts_dir, validate=validate_alerts)
         pipeline.notifier = notifier

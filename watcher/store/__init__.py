@@ -2,110 +2,37 @@
 
 One connection per Store, shared by worker threads behind a lock: checks fetch
 and parse in parallel, and each check's results are written in one short
-transaction, so a crash never leaves half a check behind.
+transaction, so a crash never leaves half a check behind. The tables are read
+and written by topic: `store.checks`, `store.events`, `store.outbox`,
+`store.reports` and `store.upkeep`.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from watcher.core.errors import StateError
+from watcher.core.timestamps import utc_now
 from watcher.store.checks import CheckRecords
+from watcher.store.db import DB_NAME, StateDB
 from watcher.store.events import EventRecords
 from watcher.store.maintenance import Maintenance
 from watcher.store.outbox import OutboxRecords
 from watcher.store.reports import Reports
-from watcher.store.schema import migrations
 
-DB_NAME = "watcher.db"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["DB_NAME", "Store"]
 
 
-def iso(moment: datetime) -> str:
-    """Timestamps are stored as sortable UTC strings: 2026-11-29T19:46:09Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class Store(CheckRecords, EventRecords, OutboxRecords, Reports, Maintenance):
-    """The state database of one state directory."""
+class Store(StateDB):
+    """The state database of one state directory, with its tables grouped by topic."""
 
     def __init__(self, db: Database, path: Path, clock: Callable[[], datetime] = utc_now) -> None:
-        self.db = db
-        self.path = path
-        self.clock = clock
-        self.lock = threading.RLock()
-
-    @classmethod
-    def open(cls, state_dir: Path | str, clock: Callable[[], datetime] = utc_now) -> Store:
-        """Open or create `state_dir/watcher.db`, in WAL mode, at the newest schema."""
-        state_dir = Path(state_dir)
-        try:
-            state_dir.mkdir(parents=True, exist_ok=True)
-            path = state_dir / DB_NAME
-            connection = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-            db = Database(connection)
-            db.execute("PRAGMA busy_timeout = 30000")
-            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                db.enable_wal()
-            db.execute("PRAGMA synchronous = NORMAL")
-            # Writes are appends and lookups by key: 1 MiB of page cache does as well as the default 2 MiB
-            # (which, with the statement cache, grew to about 4 MiB over a 1,000-source pass).
-            db.execute("PRAGMA cache_size = -1024")
-            migrations.apply(db)
-        except sqlite3.DatabaseError as error:
-            raise StateError(f"cannot open the state database in {state_dir}: {error}", hint=_hint(error)) from None
-        except OSError as error:
-            raise StateError(
-                f"cannot use the state directory {state_dir}: {error.strerror}",
-                hint="check that the directory exists and is writable by this user",
-            ) from None
-        return cls(db, path, clock)
-
-    def now(self) -> str:
-        return iso(self.clock())
-
-    @contextmanager
-    def transaction(self) -> Iterator[Database]:
-        """One atomic write; disk-full and locking errors become StateError with a hint."""
-        with self.lock:
-            try:
-                with self.db.atomic():
-                    yield self.db
-            except sqlite3.OperationalError as error:
-                raise StateError(f"cannot write the state database: {error}", hint=_hint(error)) from None
-
-    def ping(self) -> bool:
-        """True when the database answers a query (for /healthz)."""
-        try:
-            with self.lock:
-                self.db.execute("SELECT 1").fetchone()
-            return True
-        except sqlite3.Error:
-            return False
-
-    def close(self) -> None:
-        with self.lock:
-            self.db.close()
-
-
-def _hint(error: BaseException) -> str | None:
-    text = str(error).lower()
-    if "disk is full" in text or "disk i/o" in text:
-        return "free disk space on the state volume; no alert is lost, checks resume when writes succeed"
-    if "readonly" in text or "read-only" in text:
-        return "the state directory must be writable by the user running watcher"
-    if "locked" in text:
-        return "another process holds the database; stop it or use another --state directory"
-    if "not a database" in text or "malformed" in text:
-        return "the file is not a watcher database or is damaged; move it away to start fresh"
-    return None
+        super().__init__(db, path, clock)
+        self.events = EventRecords(self)
+        self.checks = CheckRecords(self, self.events)
+        self.outbox = OutboxRecords(self)
+        self.reports = Reports(self)
+        self.upkeep = Maintenance(self)

@@ -2,67 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from watcher.core.models import Change, Item, Validators
+from watcher.core.models import Change, CheckRecord, SourceState
 from watcher.diff import StoredItem
 
 if TYPE_CHECKING:
-    from watcher.store import Store
-    from watcher.store.events import NewEvent
-
-
-@dataclass(frozen=True, slots=True)
-class SourceState:
-    """What the next check of a source needs to know about the previous ones."""
-
-    name: str
-    config_hash: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    body_hash: str | None = None
-    baselined: bool = False
-    failures: int = 0
-    item_count: int = 0
-    last_status: str | None = None
-    broken_since: str | None = None
-    broken_alerted_at: str | None = None
-
-    @property
-    def validators(self) -> Validators:
-        return Validators(self.etag, self.last_modified)
-
-
-@dataclass(slots=True)
-class CheckRecord:
-    """Everything one check learned, written in a single transaction."""
-
-    source: str
-    url: str
-    kind: str
-    config_hash: str
-    started_at: str
-    duration: float
-    status: str
-    http_status: int | None = None
-    bytes: int = 0
-    error: str | None = None
-    validators: Validators | None = None  # None keeps the stored ones
-    body_hash: str | None = None
-    items: list[Item] | None = None  # None: the item set was not read this time
-    changes: list[Change] = field(default_factory=list)
-    events: list[NewEvent] = field(default_factory=list)
-    baselined: bool = False
-    failures: int = 0
-    broken_since: str | None = None
-    broken_alerted_at: str | None = None
+    from watcher.store.db import StateDB
+    from watcher.store.events import EventRecords
 
 
 class CheckRecords:
-    def source_state(self: Store, name: str) -> SourceState:
-        with self.lock:
-            row = self.db.execute(
+    """Per-source state, items, the check log and changes."""
+
+    def __init__(self, state: StateDB, events: EventRecords) -> None:
+        self.state = state
+        self.events = events
+
+    def source_state(self, name: str) -> SourceState:
+        with self.state.lock:
+            row = self.state.db.execute(
                 "SELECT name, config_hash, etag, last_modified, body_hash, baselined_at, failures, item_count, "
                 "last_status, broken_since, broken_alerted_at FROM sources WHERE name = ?",
                 [name],
@@ -83,11 +42,11 @@ class CheckRecords:
             broken_alerted_at=row[10],
         )
 
-    def stored_items(self: Store, source: str, current_ids: list[str]) -> dict[str, StoredItem]:
+    def stored_items(self, source: str, current_ids: list[str]) -> dict[str, StoredItem]:
         """Live items of a source, plus gone ones that are back on the page now."""
-        with self.lock:
+        with self.state.lock:
             rows = list(
-                self.db.execute(
+                self.state.db.execute(
                     "SELECT item_id, hash, title, url, published, text, gone_at FROM items "
                     "WHERE source = ? AND gone_at IS NULL",
                     [source],
@@ -97,7 +56,7 @@ class CheckRecords:
             returning = [item_id for item_id in current_ids if item_id not in live]
             for start in range(0, len(returning), 500):
                 chunk = returning[start : start + 500]
-                rows += self.db.execute(
+                rows += self.state.db.execute(
                     f"SELECT item_id, hash, title, url, published, text, gone_at FROM items "
                     f"WHERE source = ? AND item_id IN ({','.join('?' * len(chunk))})",
                     [source, *chunk],
@@ -115,13 +74,13 @@ class CheckRecords:
             for row in rows
         }
 
-    def record_check(self: Store, record: CheckRecord) -> list[dict[str, Any]]:
+    def record_check(self, record: CheckRecord) -> list[dict[str, Any]]:
         """Write one check atomically: log row, source state, items, changes, events and their deliveries.
 
         Returns the events as stored (new ones and those merged into an earlier event).
         """
-        now = self.now()
-        with self.transaction() as db:
+        now = self.state.now()
+        with self.state.transaction() as db:
             db.execute(
                 "INSERT INTO checks (source, started_at, duration_ms, status, http_status, bytes, items, new, "
                 "changed, removed, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -143,9 +102,9 @@ class CheckRecords:
             if record.items is not None:
                 self._write_items(record, now)
             change_ids = self._write_changes(record, now)
-            return self._write_events(record.events, change_ids, now)
+            return self.events.write(record.events, change_ids, now)
 
-    def _update_source(self: Store, record: CheckRecord, now: str) -> None:
+    def _update_source(self, record: CheckRecord, now: str) -> None:
         success = record.status in ("ok", "unchanged", "baseline")
         fields: dict[str, Any] = {
             "url": record.url,
@@ -174,15 +133,15 @@ class CheckRecords:
             fields["last_change_at"] = now
         columns = ", ".join(fields)
         updates = ", ".join(f"{column} = excluded.{column}" for column in fields)
-        self.db.execute(
+        self.state.db.execute(
             f"INSERT INTO sources (name, {columns}) VALUES (?, {', '.join('?' * len(fields))}) "
             f"ON CONFLICT (name) DO UPDATE SET {updates}",
             [record.source, *fields.values()],
         )
 
-    def _write_items(self: Store, record: CheckRecord, now: str) -> None:
+    def _write_items(self, record: CheckRecord, now: str) -> None:
         assert record.items is not None
-        self.db.conn.executemany(
+        self.state.db.conn.executemany(
             "INSERT INTO items (source, item_id, title, url, published, text, hash, first_seen, last_seen, gone_at) "
             "VALUES (?,?,?,?,?,?,?,?,?,NULL) ON CONFLICT (source, item_id) DO UPDATE SET title = excluded.title, "
             "url = excluded.url, published = COALESCE(excluded.published, items.published), text = excluded.text, "
@@ -193,16 +152,16 @@ class CheckRecords:
             ],
         )
         gone = [change.item.id for change in record.changes if change.change == "removed"]
-        self.db.conn.executemany(
+        self.state.db.conn.executemany(
             "UPDATE items SET gone_at = ? WHERE source = ? AND item_id = ?",
             [(now, record.source, item_id) for item_id in gone],
         )
 
-    def _write_changes(self: Store, record: CheckRecord, now: str) -> list[int]:
+    def _write_changes(self, record: CheckRecord, now: str) -> list[int]:
         ids = []
         for change in record.changes:
             item = change.item
-            cursor = self.db.execute(
+            cursor = self.state.db.execute(
                 "INSERT INTO changes (source, item_id, change, title, url, published, text, diff, detected_at) "
                 "VALUES (?,?,?,?,?,?,?,?,?)",
                 [
@@ -220,9 +179,9 @@ class CheckRecords:
             ids.append(cursor.lastrowid)
         return ids
 
-    def forget_source(self: Store, name: str) -> None:
+    def forget_source(self, name: str) -> None:
         """Drop a source's state (used when an analyst renames or removes a watch for good)."""
-        with self.transaction() as db:
+        with self.state.transaction() as db:
             db.execute("DELETE FROM items WHERE source = ?", [name])
             db.execute("DELETE FROM sources WHERE name = ?", [name])
 

@@ -7,38 +7,25 @@ found it, so a crash can neither lose an alert nor record one twice.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from watcher.core.models import NewEvent
+from watcher.core.timestamps import shift
+
 if TYPE_CHECKING:
-    from watcher.store import Store
+    from watcher.store.db import StateDB
 
 CLUSTER_WINDOW = timedelta(days=3)
 
 
-@dataclass(slots=True)
-class NewEvent:
-    """An event the pipeline wants recorded, with the outbox rows it should get."""
-
-    source: str
-    label: str
-    severity: str
-    title: str
-    url: str = ""
-    published: str | None = None
-    summary: str = ""
-    matched: list[str] = field(default_factory=list)
-    facts: dict[str, Any] = field(default_factory=dict)
-    keys: list[str] = field(default_factory=list)  # cluster keys: the same key within the window = the same story
-    # (apprise tag, immediate|digest, not before: the digest's time, or None for now)
-    routes: list[tuple[str, str, str | None]] = field(default_factory=list)
-    change_index: int | None = None  # position in CheckRecord.changes; None for health events
-    kind: str = "change"  # change | health
-
-
 class EventRecords:
-    def _write_events(self: Store, events: list[NewEvent], change_ids: list[int], now: str) -> list[dict[str, Any]]:
+    """Events, their story keys and sources, and the outbox rows written with them."""
+
+    def __init__(self, state: StateDB) -> None:
+        self.state = state
+
+    def write(self, events: list[NewEvent], change_ids: list[int], now: str) -> list[dict[str, Any]]:
         written = []
         for event in events:
             change_id = change_ids[event.change_index] if event.change_index is not None else None
@@ -48,13 +35,13 @@ class EventRecords:
             else:
                 event_id, merged = self._insert_event(event, now), False
             if change_id is not None:
-                self.db.execute("UPDATE changes SET event_id = ? WHERE id = ?", [event_id, change_id])
+                self.state.db.execute("UPDATE changes SET event_id = ? WHERE id = ?", [event_id, change_id])
             if event.kind == "change":
-                self.db.execute(
+                self.state.db.execute(
                     "INSERT OR IGNORE INTO event_sources (event_id, source, title, url, seen_at) VALUES (?,?,?,?,?)",
                     [event_id, event.source, event.title, event.url, now],
                 )
-                self.db.conn.executemany(
+                self.state.db.conn.executemany(
                     "INSERT OR IGNORE INTO event_keys (key, event_id, seen_at) VALUES (?,?,?)",
                     [(key, event_id, now) for key in event.keys],
                 )
@@ -73,8 +60,8 @@ class EventRecords:
             )
         return written
 
-    def _insert_event(self: Store, event: NewEvent, now: str) -> int:
-        cursor = self.db.execute(
+    def _insert_event(self, event: NewEvent, now: str) -> int:
+        cursor = self.state.db.execute(
             "INSERT INTO events (kind, source, label, severity, title, summary, url, published, first_seen, matched, "
             "facts, routed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             [
@@ -93,46 +80,46 @@ class EventRecords:
             ],
         )
         event_id = int(cursor.lastrowid or 0)
-        self.db.conn.executemany(
+        self.state.db.conn.executemany(
             "INSERT OR IGNORE INTO deliveries (event_id, tag, mode, status, next_attempt_at, created_at) "
             "VALUES (?,?,?,'pending',?,?)",
             [(event_id, tag, mode, due or now, now) for tag, mode, due in event.routes],
         )
         return event_id
 
-    def _cluster_match(self: Store, keys: list[str], now: str) -> int | None:
+    def _cluster_match(self, keys: list[str], now: str) -> int | None:
         if not keys:
             return None
-        since = _minus(now, CLUSTER_WINDOW)
-        row = self.db.execute(
+        since = shift(now, -CLUSTER_WINDOW.total_seconds())
+        row = self.state.db.execute(
             f"SELECT event_id FROM event_keys WHERE key IN ({','.join('?' * len(keys))}) AND seen_at >= ? "
             "ORDER BY seen_at LIMIT 1",
             [*keys, since],
         ).fetchone()
         return int(row[0]) if row else None
 
-    def record_health(self: Store, event: NewEvent) -> dict[str, Any]:
+    def record_health(self, event: NewEvent) -> dict[str, Any]:
         """Record a health alert (source broken/recovered, channel failing) outside of a check."""
-        now = self.now()
-        with self.transaction():
-            return self._write_events([event], [], now)[0]
+        now = self.state.now()
+        with self.state.transaction():
+            return self.write([event], [], now)[0]
 
-    def event(self: Store, event_id: int) -> dict[str, Any] | None:
+    def event(self, event_id: int) -> dict[str, Any] | None:
         """One event with its facts, matched terms and every source that reported it."""
-        with self.lock:
-            rows = list(self.db.query("SELECT * FROM events WHERE id = ?", [event_id]))
+        with self.state.lock:
+            rows = list(self.state.db.query("SELECT * FROM events WHERE id = ?", [event_id]))
             if not rows:
                 return None
             event = _decode(rows[0])
             event["sources"] = list(
-                self.db.query(
+                self.state.db.query(
                     "SELECT source, title, url, seen_at FROM event_sources WHERE event_id = ? ORDER BY seen_at",
                     [event_id],
                 )
             )
         return event
 
-    def quota_history(self: Store, years: tuple[int, ...] | None = None) -> list[dict[str, Any]]:
+    def quota_history(self, years: tuple[int, ...] | None = None) -> list[dict[str, Any]]:
         """Facts of earlier quota events that carried a year (only `years` when given), for quota deltas.
 
         A delta compares with the same batch a year earlier or the previous batch of the same year, so
@@ -144,8 +131,8 @@ class EventRecords:
             table = "events INDEXED BY events_quota_year"
             where = f"label = 'quota' AND json_extract(facts, '$.year') IN ({','.join('?' * len(years))})"
             params = list(years)
-        with self.lock:
-            rows = self.db.execute(
+        with self.state.lock:
+            rows = self.state.db.execute(
                 f"SELECT facts, published, first_seen FROM {table} WHERE {where} ORDER BY first_seen", params
             ).fetchall()
         history = []
@@ -162,10 +149,3 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
         if isinstance(row.get(column), str):
             row[column] = json.loads(row[column])
     return row
-
-
-def _minus(stamp: str, delta: timedelta) -> str:
-    from datetime import datetime
-
-    moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ") - delta
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

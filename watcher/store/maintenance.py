@@ -13,13 +13,18 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from watcher.store import Store
+    from watcher.store.db import StateDB
 
 _DELIVERED_SQL = "status = 'sent' AND COALESCE(sent_at, created_at) < ?"
 
 
 class Maintenance:
-    def prune(self: Store, cutoff: str, *, dry_run: bool = False, batch: int = 5000) -> dict[str, int]:
+    """Retention and next-run times."""
+
+    def __init__(self, state: StateDB) -> None:
+        self.state = state
+
+    def prune(self, cutoff: str, *, dry_run: bool = False, batch: int = 5000) -> dict[str, int]:
         """Delete check-log rows and delivered outbox rows (and their attempts) older than `cutoff`.
 
         `cutoff` is a stored UTC stamp; returns how many rows of each table went (or would go).
@@ -28,7 +33,7 @@ class Maintenance:
             return self._prune_counts(cutoff)
         counts = {"checks": 0, "deliveries": 0, "attempts": 0}
         while True:
-            with self.transaction() as db:
+            with self.state.transaction() as db:
                 deleted = db.execute(
                     "DELETE FROM checks WHERE id IN (SELECT id FROM checks WHERE started_at < ? LIMIT ?)",
                     [cutoff, batch],
@@ -37,7 +42,7 @@ class Maintenance:
             if deleted < batch:
                 break
         while True:
-            with self.transaction() as db:
+            with self.state.transaction() as db:
                 ids = [
                     row[0]
                     for row in db.execute(f"SELECT id FROM deliveries WHERE {_DELIVERED_SQL} LIMIT ?", [cutoff, batch])
@@ -52,20 +57,20 @@ class Maintenance:
                 break
         return counts
 
-    def _prune_counts(self: Store, cutoff: str) -> dict[str, int]:
-        with self.lock:
-            checks = self.db.execute("SELECT COUNT(*) FROM checks WHERE started_at < ?", [cutoff]).fetchone()[0]
-            deliveries = self.db.execute(
+    def _prune_counts(self, cutoff: str) -> dict[str, int]:
+        with self.state.lock:
+            checks = self.state.db.execute("SELECT COUNT(*) FROM checks WHERE started_at < ?", [cutoff]).fetchone()[0]
+            deliveries = self.state.db.execute(
                 f"SELECT COUNT(*) FROM deliveries WHERE {_DELIVERED_SQL}", [cutoff]
             ).fetchone()[0]
-            attempts = self.db.execute(
+            attempts = self.state.db.execute(
                 "SELECT COUNT(*) FROM attempts WHERE delivery_id IN "
                 f"(SELECT id FROM deliveries WHERE {_DELIVERED_SQL})",
                 [cutoff],
             ).fetchone()[0]
         return {"checks": checks, "deliveries": deliveries, "attempts": attempts}
 
-    def set_next_runs(self: Store, runs: Iterable[tuple[str, str, str, str | None]]) -> None:
+    def set_next_runs(self, runs: Iterable[tuple[str, str, str, str | None]]) -> None:
         """Record when the daemon will next check each source: (name, url, kind, next_run_at or None).
 
         A source never checked yet gets its row here, so `watcher status` can show
@@ -74,7 +79,7 @@ class Maintenance:
         runs = list(runs)
         if not runs:
             return
-        with self.transaction() as db:
+        with self.state.transaction() as db:
             db.conn.executemany(
                 "INSERT INTO sources (name, url, kind, next_run_at) VALUES (?,?,?,?) "
                 "ON CONFLICT (name) DO UPDATE SET next_run_at = excluded.next_run_at",

@@ -10,18 +10,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from watcher.core.timestamps import shift
+
 if TYPE_CHECKING:
-    from watcher.store import Store
-
-_STAMP = "%Y-%m-%dT%H:%M:%SZ"
-
-
-def _shift(stamp: str, seconds: float) -> str:
-    return (datetime.strptime(stamp, _STAMP) + timedelta(seconds=seconds)).strftime(_STAMP)
-
+    from watcher.store.db import StateDB
 
 # Who claims: the pid, plus a token for this process's life. In a container the daemon is pid 1 after
 # every restart; the token tells this life's claims from those of the life before the crash.
@@ -46,16 +40,21 @@ def _alive(claimer: object) -> bool:
 
 
 class OutboxRecords:
-    def outbox_counts(self: Store) -> dict[str, int]:
+    """The delivery rows: claims, attempts, requeues and what they report."""
+
+    def __init__(self, state: StateDB) -> None:
+        self.state = state
+
+    def outbox_counts(self) -> dict[str, int]:
         """Deliveries by status (pending, sending, sent, dead)."""
-        with self.lock:
-            rows = self.db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall()
+        with self.state.lock:
+            rows = self.state.db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall()
         return {status: count for status, count in rows}
 
-    def release_stale_claims(self: Store, older_than: float) -> int:
+    def release_stale_claims(self, older_than: float) -> int:
         """Put back rows whose sender died: its process is gone, or it held them over `older_than` seconds."""
-        cutoff = _shift(self.now(), -older_than)
-        with self.transaction() as db:
+        cutoff = shift(self.state.now(), -older_than)
+        with self.state.transaction() as db:
             claims = db.execute("SELECT id, claimed_by, claimed_at FROM deliveries WHERE status = 'sending'").fetchall()
             stale = [row_id for row_id, claimer, at in claims if at is None or at <= cutoff or not _alive(claimer)]
             db.conn.executemany(
@@ -66,13 +65,13 @@ class OutboxRecords:
         return len(stale)
 
     def claim_due(
-        self: Store, limit: int = 200, digests_now: bool = False, exclude: set[int] | None = None
+        self, limit: int = 200, digests_now: bool = False, exclude: set[int] | None = None
     ) -> list[dict[str, Any]]:
         """Claim due pending deliveries (digest rows only when their time came, or with `digests_now`),
         leaving out `exclude` (rows this drain already tried once)."""
-        now = self.now()
+        now = self.state.now()
         skip = sorted(exclude or ())
-        with self.transaction() as db:
+        with self.state.transaction() as db:
             rows = list(
                 db.query(
                     "SELECT id, event_id, tag, mode, attempts, done_targets FROM deliveries WHERE status = 'pending' "
@@ -90,13 +89,13 @@ class OutboxRecords:
         return rows
 
     def finish_delivery(
-        self: Store, delivery_id: int, *, ok: bool, done_targets: list[str], error: str | None, retry_in: float | None
+        self, delivery_id: int, *, ok: bool, done_targets: list[str], error: str | None, retry_in: float | None
     ) -> str:
         """Record one attempt; the row becomes sent, pending again (after `retry_in` s), or dead (None)."""
-        now = self.now()
+        now = self.state.now()
         status = "sent" if ok else ("pending" if retry_in is not None else "dead")
-        next_at = _shift(now, retry_in) if retry_in is not None else now
-        with self.transaction() as db:
+        next_at = shift(now, retry_in) if retry_in is not None else now
+        with self.state.transaction() as db:
             db.execute(
                 "INSERT INTO attempts (delivery_id, at, ok, error) VALUES (?,?,?,?)",
                 [delivery_id, now, 1 if ok else 0, error],
@@ -118,20 +117,20 @@ class OutboxRecords:
             )
         return status
 
-    def targets_done_for_event(self: Store, event_id: int, except_delivery: int) -> set[str]:
+    def targets_done_for_event(self, event_id: int, except_delivery: int) -> set[str]:
         """Targets that already have this event through another immediate delivery (the same URL under two tags)."""
-        with self.lock:
-            rows = self.db.execute(
+        with self.state.lock:
+            rows = self.state.db.execute(
                 "SELECT done_targets FROM deliveries WHERE event_id = ? AND id != ? AND mode = 'immediate'",
                 [event_id, except_delivery],
             ).fetchall()
         return {target for (done,) in rows for target in json.loads(done or "[]")}
 
-    def outbox_rows(self: Store, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    def outbox_rows(self, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         where, params = ("WHERE d.status = ?", [status]) if status else ("", [])
-        with self.lock:
+        with self.state.lock:
             return list(
-                self.db.query(
+                self.state.db.query(
                     "SELECT d.id, d.event_id, d.tag, d.mode, d.status, d.attempts, d.next_attempt_at, d.last_error, "
                     f"d.created_at, d.sent_at, e.label, e.severity, e.title FROM deliveries d JOIN events e "
                     f"ON e.id = d.event_id {where} ORDER BY d.id DESC LIMIT ?",
@@ -139,11 +138,11 @@ class OutboxRecords:
                 )
             )
 
-    def requeue(self: Store, dead_only: bool = False) -> int:
+    def requeue(self, dead_only: bool = False) -> int:
         """Make failed deliveries due now (`watcher outbox retry`); dead ones get a fresh attempt budget."""
-        now = self.now()
+        now = self.state.now()
         statuses = ("dead",) if dead_only else ("dead", "pending")
-        with self.transaction() as db:
+        with self.state.transaction() as db:
             cursor = db.execute(
                 f"UPDATE deliveries SET status = 'pending', next_attempt_at = ?, claimed_at = NULL, "
                 f"attempts = CASE WHEN status = 'dead' THEN 0 ELSE attempts END WHERE status IN "
@@ -152,30 +151,30 @@ class OutboxRecords:
             )
         return cursor.rowcount
 
-    def last_delivery(self: Store) -> dict[str, Any] | None:
-        with self.lock:
+    def last_delivery(self) -> dict[str, Any] | None:
+        with self.state.lock:
             rows = list(
-                self.db.query(
+                self.state.db.query(
                     "SELECT d.tag, d.sent_at, e.title FROM deliveries d JOIN events e ON e.id = d.event_id "
                     "WHERE d.status = 'sent' ORDER BY d.sent_at DESC, d.id DESC LIMIT 1"
                 )
             )
         return rows[0] if rows else None
 
-    def unrouted_counts(self: Store) -> dict[str, int]:
+    def unrouted_counts(self) -> dict[str, int]:
         """Events that no route sent anywhere, by label (kept, never dropped)."""
-        with self.lock:
-            rows = self.db.execute(
+        with self.state.lock:
+            rows = self.state.db.execute(
                 "SELECT label, COUNT(*) FROM events INDEXED BY events_unrouted "
                 "WHERE kind = 'change' AND routed = 0 GROUP BY label"
             ).fetchall()
         return {label: count for label, count in rows}
 
-    def recent_health(self: Store, health: str, key: str, value: str, within: float) -> bool:
+    def recent_health(self, health: str, key: str, value: str, within: float) -> bool:
         """Whether a health alert of this type about this tag/source was recorded within `within` seconds."""
-        since = _shift(self.now(), -within)
-        with self.lock:
-            row = self.db.execute(
+        since = shift(self.state.now(), -within)
+        with self.state.lock:
+            row = self.state.db.execute(
                 "SELECT 1 FROM events WHERE kind = 'health' AND first_seen >= ? "
                 f"AND json_extract(facts, '$.health') = ? AND json_extract(facts, '$.{key}') = ? LIMIT 1",
                 [since, health, value],

@@ -6,12 +6,17 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from watcher.store import Store
+    from watcher.store.db import StateDB
 
 
 class Reports:
+    """Read-only views for people."""
+
+    def __init__(self, state: StateDB) -> None:
+        self.state = state
+
     def history(
-        self: Store,
+        self,
         *,
         source: str | None = None,
         since: str | None = None,
@@ -39,15 +44,15 @@ class Reports:
             + (" WHERE " + " AND ".join(where) if where else "")
             + " ORDER BY c.detected_at DESC, c.id DESC LIMIT ?"
         )
-        with self.lock:
-            rows = list(self.db.query(sql, [*params, limit]))
+        with self.state.lock:
+            rows = list(self.state.db.query(sql, [*params, limit]))
         for row in rows:
             for column in ("matched", "facts"):
                 if isinstance(row.get(column), str):
                     row[column] = json.loads(row[column])
         return rows
 
-    def source_rows(self: Store) -> dict[str, dict[str, Any]]:
+    def source_rows(self) -> dict[str, dict[str, Any]]:
         """The stored state of every source that was ever checked, by name."""
-        with self.lock:
-            return {row["name"]: row for row in self.db.query("SELECT * FROM sources")}
+        with self.state.lock:
+            return {row["name"]: row for row in self.state.db.query("SELECT * FROM sources")}

@@ -20,8 +20,7 @@ from watcher.extract.markup import absolute, canonical_id, clean
 from watcher.extract.registry import Kind, KindOptions
 
 if TYPE_CHECKING:
-    from watcher.config.sources import Source
-    from watcher.core.models import Fetched
+    from watcher.core.models import Fetched, SourceView
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -39,7 +38,7 @@ class FeedKind(Kind):
     name = "feed"
     Options = FeedOptions
 
-    def extract(self, fetched: Fetched, source: Source) -> list[Item]:
+    def extract(self, fetched: Fetched, source: SourceView) -> list[Item]:
         import feedparser
 
         headers = {"content-type": fetched.content_type, "content-location": fetched.final_url}

@@ -28,8 +28,7 @@ from watcher.extract.markup import (
 from watcher.extract.registry import Kind, KindOptions
 
 if TYPE_CHECKING:
-    from watcher.config.sources import Source
-    from watcher.core.models import Fetched
+    from watcher.core.models import Fetched, SourceView
 
 
 class HtmlOptions(KindOptions):
@@ -70,7 +69,7 @@ class HtmlKind(Kind):
     name = "html"
     Options = HtmlOptions
 
-    def extract(self, fetched: Fetched, source: Source) -> list[Item]:
+    def extract(self, fetched: Fetched, source: SourceView) -> list[Item]:
         options: HtmlOptions = source.options  # type: ignore[assignment]
         markup = self._markup(fetched, source, options)
         root = parse_html(markup)
@@ -85,7 +84,7 @@ class HtmlKind(Kind):
         return items
 
     @staticmethod
-    def _markup(fetched: Fetched, source: Source, options: HtmlOptions) -> str:
+    def _markup(fetched: Fetched, source: SourceView, options: HtmlOptions) -> str:
         if not options.json_path:
             return text_of(fetched, source)
         found = jmes(options.json_path).search(load_json(fetched, source))

@@ -16,8 +16,7 @@ from watcher.extract.markup import absolute, canonical_id, clean, jmes, load_jso
 from watcher.extract.registry import Kind, KindOptions
 
 if TYPE_CHECKING:
-    from watcher.config.sources import Source
-    from watcher.core.models import Fetched
+    from watcher.core.models import Fetched, SourceView
 
 
 class JsonOptions(KindOptions):
@@ -53,7 +52,7 @@ class JsonKind(Kind):
     name = "json"
     Options = JsonOptions
 
-    def extract(self, fetched: Fetched, source: Source) -> list[Item]:
+    def extract(self, fetched: Fetched, source: SourceView) -> list[Item]:
         options: JsonOptions = source.options  # type: ignore[assignment]
         entries = jmes(options.items).search(load_json(fetched, source))
         if entries is None:

@@ -16,8 +16,7 @@ from watcher.extract.markup import canonical_id, clean, parse_html, selector, te
 from watcher.extract.registry import Kind, KindOptions
 
 if TYPE_CHECKING:
-    from watcher.config.sources import Source
-    from watcher.core.models import Fetched
+    from watcher.core.models import Fetched, SourceView
 
 _DROP = ("script", "style", "noscript", "template", "svg", "iframe")
 _BLOCKS = {
@@ -71,7 +70,7 @@ class PageKind(Kind):
     Options = PageOptions
     is_list = False
 
-    def extract(self, fetched: Fetched, source: Source) -> list[Item]:
+    def extract(self, fetched: Fetched, source: SourceView) -> list[Item]:
         options: PageOptions = source.options  # type: ignore[assignment]
         root = parse_html(text_of(fetched, source))
         title = clean(root.findtext(".//title"))
