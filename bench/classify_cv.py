@@ -105,7 +105,9 @@ def cross_validate(
     everything = set(range(len(rows)))
     for fold in stratified_folds(rows, k, seed):
         train_index = sorted(everything - set(fold))
-        for index, label in zip(fold, _predict(rows, features, train_index, fold, added, added_features, lexicon)):
+        for index, label in zip(
+            fold, _predict(rows, features, train_index, fold, added, added_features, lexicon), strict=True
+        ):
             predictions[index] = label
     return rows, predictions
 
@@ -123,7 +125,7 @@ def by_source(with_added: bool = True, lexicon: Lexicon | None = None) -> tuple[
     for domain, held in sorted(groups.items()):
         train_index = [i for i, row in enumerate(everything) if domain_of(row) != domain or not row.get("url")]
         train_index = [i for i in train_index if i not in set(held)]
-        for index, label in zip(held, _predict(everything, features, train_index, held, [], [], lexicon)):
+        for index, label in zip(held, _predict(everything, features, train_index, held, [], [], lexicon), strict=True):
             predictions[index] = label
     return [everything[i] for i in external], [predictions[i] for i in external]
 

@@ -18,13 +18,17 @@ about the dev set's dates.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 _LATIN = re.compile(r"[a-z]+")
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ers", "ies", "ied", "es", "ed", "er", "s", "ly")
 _STOP = frozenset(
-    "a an the of to in on for and or by with at from as is are was were be been its it this that their his her "
-    "s says said will would could may".split()
+    {
+        *("a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "by", "with", "at", "from", "as", "is"),
+        *("are", "was", "were", "be", "been", "its", "it", "this", "that", "their", "his", "her", "s", "says"),
+        *("said", "will", "would", "could", "may"),
+    }
 )
 RULE = "r:"
 BODY_CHARS = 400  # of a body, only the lead is read: the model was trained on headlines and leads
@@ -50,13 +54,11 @@ def stem(word: str) -> str:
 def text_features(low: str) -> set[str]:
     """The n-gram features of one normalised, lower-cased text."""
     out: set[str] = set()
-    if low.isascii():
-        words = [stem(w) for w in _LATIN.findall(low) if w not in _STOP]
-    else:
-        words = [stem(w) for w in _LATIN.findall(low) if w not in _STOP]
+    words = [stem(w) for w in _LATIN.findall(low) if w not in _STOP]
+    if not low.isascii():
         for run in _HAN.findall(low):
             out.update(run)
             out.update(run[i : i + 2] for i in range(len(run) - 1))
     out.update(words)
-    out.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    out.update(f"{a} {b}" for a, b in pairwise(words))
     return out
