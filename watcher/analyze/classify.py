@@ -294,3 +294,42 @@ def decide(
     if how == RULES_AND_MODEL and (label != rules.label or label not in sections):
         matched += [f"~{feature}" for feature in model.evidence(ngrams, label)]
     return Classification(label, score, list(dict.fromkeys(matched)), rules.scores, rounded, how)
+
+
+def explain(title: str, text: str = "", lexicon: Lexicon | None = None, model: Model | None = None) -> dict:
+    """How each part voted, for `watcher classify --explain`: the gate, the rules' score per label with the
+    terms behind it, the model's probability per label split into bias, rule-group and n-gram parts with
+    the features that pushed it most, the mix, and which step of the precedence decided."""
+    lexicon = lexicon or load_lexicon()
+    fields = fields_of(title or "", text or "", lexicon)
+    evidence = collect(fields, lexicon)
+    result = decide(evidence, fields, lexicon, model)
+    rules, _, sections = _rules(evidence, fields, lexicon)
+    out: dict = {
+        "label": result.label,
+        "decided_by": result.decided_by,
+        "gate": {"score": rules.scores.get(GATE, 0.0), "threshold": lexicon.gate_threshold},
+        "rules": {
+            label: {"score": rules.scores.get(label, 0.0), "terms": _surfaces(sections.get(label, []), fields)[:6]}
+            for label in (GATE, *lexicon.order)
+        },
+        "rules_label": rules.label,
+    }
+    model = model if model is not None else model_of(lexicon)
+    if model is not None:
+        ngrams, rule_inputs = model_inputs(evidence, fields, lexicon)
+        vote = model.vote(ngrams, rule_inputs, _unseen_votes(evidence, lexicon, model))
+        out["model"] = {
+            label: {
+                "p": round(vote.probabilities[label], 3),
+                "bias": round(vote.bias[label], 3),
+                "rules": round(vote.from_rules[label], 3),
+                "ngrams": round(vote.from_ngrams[label], 3),
+                "top": vote.top[label],
+            }
+            for label in model.labels
+        }
+        if rules.label != IRRELEVANT or result.label != IRRELEVANT:
+            mixed = combine(rules.scores, vote.probabilities, lexicon, model)
+            out["combined"] = {label: round(p, 3) for label, p in mixed.items()}
+    return out
