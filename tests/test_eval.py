@@ -1,4 +1,7 @@
-"""The dev targets, measured by the evaluation script itself: these assertions fail if the rules regress."""
+"""The targets, measured by the evaluation script itself.
+
+The per-file checks are a fit (the model was trained on these rows, the rules written with them in view):
+guards against a regression, not accuracy. The cross-validated check retrains the model per fold."""
 
 from __future__ import annotations
 
@@ -21,13 +24,13 @@ def evaluation():
     return module
 
 
-def test_dev_headlines_macro_f1(evaluation):
+def test_dev_headlines_fit(evaluation):
     result = evaluation.evaluate_headlines(evaluation.load_jsonl(DATA / "headlines_dev.jsonl"))
     assert result["n"] == 62
     assert result["macro_f1"] >= 0.90, result["errors"]
 
 
-def test_extra_headlines_macro_f1(evaluation):
+def test_extra_headlines_fit(evaluation):
     result = evaluation.evaluate_headlines(evaluation.load_jsonl(DATA / "headlines_extra.jsonl"))
     assert result["n"] >= 80
     assert result["macro_f1"] >= 0.90, result["errors"]
@@ -67,3 +70,24 @@ def test_speed_smoke(evaluation):
     rows = evaluation.load_jsonl(DATA / "headlines_dev.jsonl")
     seconds = min(evaluation.speed(rows, 1000, runs=2))
     assert seconds < 1.0  # the 10,000-headline target is < 2 s; this is a loose guard against a 5x regression
+
+
+def test_cross_validated_macro_f1_and_recall(evaluation):
+    pytest.importorskip("sklearn")
+    import classify_cv
+
+    rows, predictions = classify_cv.cross_validate(k=5, with_added=True)
+    result = classify_cv.score([(row["label"], pred) for row, pred in zip(rows, predictions, strict=True)])
+    assert result["n"] >= 336
+    assert result["macro_f1"] >= 0.90
+    assert result["per_label"]["quota"]["recall"] >= 0.90
+    assert result["per_label"]["export_control"]["recall"] >= 0.95
+
+
+def test_folds_are_stratified_and_disjoint(evaluation):
+    import classify_cv
+
+    rows = [{"label": label} for label in ["a"] * 10 + ["b"] * 5]
+    folds = classify_cv.stratified_folds(rows, 5, seed=0)
+    assert sorted(i for fold in folds for i in fold) == list(range(15))
+    assert all(sum(rows[i]["label"] == "b" for i in fold) == 1 for fold in folds)

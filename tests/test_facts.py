@@ -377,3 +377,31 @@ def test_a_company_pattern_snaps_to_the_known_name_at_its_end():
         "About MP Materials MP Materials Corp. (NYSE: MP) is America's only fully integrated rare earth producer."
     )
     assert facts["parties"] == ["MP Materials"]
+
+
+def test_a_notice_that_suspends_others_names_them():
+    from watcher.analyze.facts import extract_facts
+
+    facts = extract_facts("商务部公告2025年第70号 关于暂停实施2025年第61号公告的公告")
+    assert facts["suspends"] == ["商务部公告2025年第61号"]
+    assert facts["doc_numbers"] == ["商务部公告2025年第70号"]
+    facts = extract_facts("MOFCOM issued Announcement No. 70, suspending Announcements 55–58, 61, and 62 of 2025")
+    assert facts["suspends"] == [f"Announcement No. {n} of 2025" for n in (55, 56, 57, 58, 61, 62)]
+    amended = extract_facts("商务部 海关总署公告2025年第72号 关于修改商务部 海关总署公告2025年第18号、第57号的公告")
+    assert amended["amends"] == ["商务部 海关总署公告2025年第18号", "商务部 海关总署公告2025年第57号"]
+
+
+def test_antimony_and_wan_tonne_quota_figures():
+    from watcher.analyze.facts import extract_facts
+
+    assert extract_facts("下达2009年全国锑矿开采总量控制指标为40000吨")["antimony_tonnes"] == 40000
+    assert extract_facts("2024年第一批稀土开采总量控制指标13.5万吨")["mining_tonnes"] == 135000
+    assert extract_facts("今年稀土开采量控制在14万吨以内", published="2024-03-01")["mining_tonnes"] == 140000
+
+
+def test_parties_in_english_for_an_english_reader():
+    from watcher.analyze.facts import extract_facts
+
+    facts = extract_facts("商务部 海关总署公告2025年第18号")
+    assert facts["parties"] == ["商务部", "海关总署"]
+    assert facts["parties_en"] == ["MOFCOM", "General Administration of Customs"]

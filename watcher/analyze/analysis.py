@@ -14,6 +14,7 @@ from watcher.analyze.classify import IRRELEVANT, collect, decide, fields_of
 from watcher.analyze.facts import extract_normalized
 from watcher.analyze.facts.names import merge_names, names_from_hits
 from watcher.analyze.lexicon import Lexicon, load_lexicon
+from watcher.analyze.model import Model
 from watcher.analyze.severity import severity
 from watcher.analyze.termmatch import Hit
 from watcher.core.models import Analysis
@@ -39,12 +40,13 @@ def analyze(
     published: str | None = None,
     severity_override: str | Mapping[str, str] | None = None,
     lexicon: Lexicon | None = None,
+    model: Model | None = None,
 ) -> Analysis:
-    """Label, severity, deciding terms, facts and score of one change."""
+    """Label, severity, deciding terms, facts and score of one change (`model`: instead of the lexicon's)."""
     lexicon = lexicon or load_lexicon()
     fields = fields_of(title or "", text or "", lexicon)
     name_hits: list[list[Hit]] = []
-    result = decide(collect(fields, lexicon, name_hits), fields, lexicon)
+    result = decide(collect(fields, lexicon, name_hits), fields, lexicon, model)
     names = merge_names(
         [names_from_hits(field[1], hits, lexicon.name_start) for field, hits in zip(fields, name_hits, strict=True)]
     )

@@ -53,6 +53,12 @@ class Lexicon:
     background_zh_after: tuple[str, ...]
     sources: tuple[str, ...] = field(default=())
     name_start: int = 0  # groups from here on are parties and elements (watcher/data), not rules
+    model_enabled: bool = True
+    model_file: str | None = None  # None: the shipped model
+    model_relevance: float = 0.05  # P(irrelevant) below which a text the gate missed is relevant after all
+    unseen_group_scale: float = 0.5  # a rule group the model never saw votes with weight x this
+    rules_share: float = 0.5  # the rules' weight in the geometric mix with the model
+    rules_temperature: float = 1.0  # rule scores / this -> softmax -> the rules' probabilities
 
     @property
     def severity_rules(self) -> dict[str, Any]:
@@ -127,6 +133,10 @@ def _groups_of(section: str, table: dict[str, Any], where: str, problems: list[s
         if not isinstance(hint, list) or not all(isinstance(h, str) for h in hint):
             problems.append(f"{place}.hint: must be a list of strings")
             continue
+        decisive = entry.get("decisive", False)
+        if not isinstance(decisive, bool):
+            problems.append(f"{place}.decisive: must be true or false, got {decisive!r}")
+            continue
         groups.append(
             Group(
                 section,
@@ -135,6 +145,7 @@ def _groups_of(section: str, table: dict[str, Any], where: str, problems: list[s
                 all_of="all" in entry and "terms" not in entry,
                 name=str(entry.get("name", f"{section}#{index}")),
                 hint=tuple(hint),
+                decisive=decisive,
             )
         )
     return groups
@@ -180,6 +191,12 @@ def compile_lexicon(data: dict[str, Any], sources: tuple[str, ...] = ()) -> Lexi
         raise ConfigError([f"{where}: {p}" for p in problems], hint="see the rule language at the top of lexicon.toml")
     scoring = data.get("scoring", {})
     background = data.get("background", {})
+    model = data.get("model", {})
+    if not isinstance(model.get("enabled", True), bool):
+        raise ConfigError(f"{where}: model.enabled: must be true or false")
+    model_file = model.get("file") or None
+    if model_file is not None and not isinstance(model_file, str):
+        raise ConfigError(f"{where}: model.file: must be a path (a string)")
     span = int(background.get("words_between", 3))
     return Lexicon(
         data=data,
@@ -200,6 +217,12 @@ def compile_lexicon(data: dict[str, Any], sources: tuple[str, ...] = ()) -> Lexi
         background_zh_after=tuple(background.get("zh_after", [])),
         sources=sources,
         name_start=name_start,
+        model_enabled=model.get("enabled", True),
+        model_file=model_file,
+        model_relevance=float(model.get("relevance", 0.05)),
+        unseen_group_scale=float(model.get("unseen_group_scale", 0.5)),
+        rules_share=float(model.get("rules_share", 0.5)),
+        rules_temperature=float(model.get("rules_temperature", 1.0)),
     )
 
 

@@ -35,6 +35,7 @@ class Group:
     all_of: bool = False  # the group scores only if every term is present
     name: str = ""
     hint: tuple[str, ...] = ()  # `re:` terms of the group run only if one of these strings is in the text
+    decisive: bool = False  # a term of the group found (not in passing) fixes the label, whatever the model says
 
 
 class Hit(NamedTuple):

@@ -37,6 +37,35 @@ def _readable(analysis: Any) -> str:
     return "\n".join(lines)
 
 
+def _explained(report: dict[str, Any]) -> str:
+    """The --explain view: one line per part that voted, then the decision."""
+    gate = report["gate"]
+    lines = [
+        f"decision:  {report['label']} (decided by {report['decided_by']})",
+        f"relevance: gate {gate['score']:g} (threshold {gate['threshold']:g}): "
+        + ("about critical-mineral supply" if gate["score"] >= gate["threshold"] else "no critical-mineral term"),
+        f"rules:     alone they say {report['rules_label']}",
+    ]
+    for label, part in report["rules"].items():
+        if label != "gate" and (part["score"] or part["terms"]):
+            lines.append(f"  {label:<15} {part['score']:>6g}  {', '.join(part['terms']) or '-'}")
+    model = report.get("model")
+    if model is None:
+        lines.append("model:     off ([model] enabled = false)")
+    else:
+        lines.append("model:     p = softmax(bias + rule groups + n-grams)")
+        for label, part in sorted(model.items(), key=lambda item: -item[1]["p"]):
+            top = ", ".join(f"{feature} {value:+.2f}" for feature, value in part["top"]) or "-"
+            lines.append(
+                f"  {label:<15} p {part['p']:.3f} = {part['bias']:+.2f} {part['rules']:+.2f} {part['ngrams']:+.2f}"
+                f"   {top}"
+            )
+    if "combined" in report:
+        mix = ", ".join(f"{label} {p:.3f}" for label, p in sorted(report["combined"].items(), key=lambda i: -i[1]))
+        lines.append(f"mix:       {mix}")
+    return "\n".join(lines)
+
+
 def _jsonl(stream: IO[str], name: str, official: bool, published: str | None, lexicon: Any) -> None:
     from watcher.analyze.analysis import analyze
 
@@ -75,6 +104,9 @@ def _jsonl(stream: IO[str], name: str, official: bool, published: str | None, le
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of readable lines.")
 @click.option(
+    "--explain", is_flag=True, help="Also show how each part voted: the gate, the rules, the model and the mix."
+)
+@click.option(
     "--jsonl",
     "jsonl",
     type=click.File("r", encoding="utf-8"),
@@ -88,6 +120,7 @@ def classify(
     published: str | None,
     lexicon_file: Path | None,
     as_json: bool,
+    explain: bool,
     jsonl: IO[str] | None,
 ) -> None:
     """Classify TEXT (a headline or a notice) and print its label, severity, deciding terms and facts.
@@ -98,6 +131,7 @@ def classify(
         watcher classify --official --json "商务部 海关总署公告2025年第18号 对中重稀土物项实施出口管制"
         watcher classify --lexicon my_rules.toml "Hong Kong customs seize antimony"
         watcher classify --jsonl headlines.jsonl > labelled.jsonl
+        watcher classify --explain "China to require permits for shipments of graphite anode material"
     """
     from watcher.analyze.analysis import analyze
     from watcher.analyze.lexicon import load_lexicon
@@ -109,6 +143,11 @@ def classify(
         _jsonl(jsonl, "stdin" if jsonl.name == "<stdin>" else jsonl.name, official, published, lexicon)
         return
     result = analyze(text or "", official=official, published=published, lexicon=lexicon)
+    report = None
+    if explain:
+        from watcher.analyze.classify import explain as explain_votes
+
+        report = explain_votes(text or "", "", lexicon)
     if as_json:
         click.echo(
             json.dumps(
@@ -119,9 +158,12 @@ def classify(
                     "score": result.score,
                     "matched": result.matched,
                     "facts": result.facts,
+                    **({"explain": report} if report is not None else {}),
                 },
                 ensure_ascii=False,
             )
         )
     else:
         click.echo(_readable(result))
+        if report is not None:
+            click.echo(_explained(report))

@@ -21,9 +21,9 @@ from typing import Any
 
 from watcher.analyze.facts._common import find_tonnages, has_digit
 from watcher.analyze.facts.money import find_money, summarize_money
-from watcher.analyze.facts.names import Names, find_names
+from watcher.analyze.facts.names import Names, english_names, find_names
 from watcher.analyze.facts.quota import quota_facts
-from watcher.analyze.facts.refs import control_codes, dates, doc_numbers, hs_codes, jobs, stake_pct
+from watcher.analyze.facts.refs import amended_documents, control_codes, dates, doc_numbers, hs_codes, jobs, stake_pct
 from watcher.analyze.textnorm import normalize
 
 __all__ = ["extract_facts", "extract_normalized"]
@@ -37,6 +37,7 @@ _QUOTA_KEYS = (
     "rock_type_tonnes",
     "ionic_type_tonnes",
     "tungsten_concentrate_tonnes",
+    "antimony_tonnes",
     "by_province_tonnes",
     "allocations",
     "annual_mining_tonnes",
@@ -84,11 +85,15 @@ def extract_normalized(full: str, *, published: str | None = None, names: Names 
     if numbers:
         facts["doc_numbers"] = numbers
         facts["doc_no"] = numbers[0]
+        facts.update(amended_documents(full, numbers[0]))
+    elif "nnouncement" in full or "公告" in full:
+        facts.update(amended_documents(full, None))
     for key, value in (
         ("control_codes", control_codes(full)),
         ("hs_codes", hs_codes(full)),
         ("elements", symbols),
         ("parties", [name for name, _ in parties]),
+        ("parties_en", english_names([name for name, _ in parties])),
         ("jobs", jobs(full) if "job" in full or "岗位" in full else None),
         ("stake_pct", stake_pct(full) if "%" in full else None),
     ):

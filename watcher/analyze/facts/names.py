@@ -174,6 +174,19 @@ def find_parties(text: str, kinds: tuple[str, ...] | None = None) -> list[str]:
     return [name for name, kind in find_names(text)[0] if kinds is None or kind in kinds]
 
 
-def find_elements(text: str) -> list[str]:
-    """Element symbols (and 'graphite') in the order the text first names them."""
-    return find_names(text)[1]
+@lru_cache(maxsize=1)
+def _english() -> dict[str, str]:
+    """Canonical name -> its English form: the name itself if Latin, else its first Latin alias."""
+    out = {}
+    for party in data_file("parties.toml")["party"]:
+        names = [party["name"], *party.get("aliases", [])]
+        latin = [name for name in names if name.isascii()]
+        if latin:
+            out[party["name"]] = latin[0] if not party["name"].isascii() else party["name"]
+    return out
+
+
+def english_names(names: list[str]) -> list[str]:
+    """The parties as an English reader knows them ("商务部" -> "MOFCOM"); names without one are left out."""
+    table = _english()
+    return list(dict.fromkeys(table[name] for name in names if name in table))

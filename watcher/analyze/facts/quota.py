@@ -179,6 +179,8 @@ def _kind(text: str, before: str, after: str, sentence: str, tungsten_sentence: 
         if found:
             return found.lastgroup
     found = [m.lastgroup for m in kind_rx.finditer(before)]
+    if "antimony" in found and not {"tungsten", "rock_type", "ionic_type"} & set(found) and "稀土" not in sentence:
+        return "antimony"
     if tungsten_sentence or "tungsten" in found:
         for sub in ("tungsten_main", "tungsten_comprehensive"):
             if sub in found:
@@ -294,6 +296,7 @@ _KEY = {
     "tungsten": "tungsten_concentrate_tonnes",
     "tungsten_main": "tungsten_main_tonnes",
     "tungsten_comprehensive": "tungsten_comprehensive_tonnes",
+    "antimony": "antimony_tonnes",
     "export": "export_quota_tonnes",
 }
 _PREFIX = {"batch": "", "cumulative": "cumulative_", "annual": "annual_", "previous": "previous_"}

@@ -8,7 +8,9 @@ from typing import Any
 
 from watcher.analyze.facts._common import NUM, has_digit, lowered, to_number
 
-_LEAD = re.compile(r"^(?:根据|依据|按照|执行|印发|下达|详见|参见|见|按|经|以|的|和|及|与|、)+")
+_LEAD = re.compile(
+    r"^(?:关于|暂停实施|暂停执行|停止实施|废止|修改|修订|根据|依据|按照|执行|印发|下达|详见|参见|见|按|经|以|的|和|及|与|、)+"
+)
 _CN_DOC = re.compile(r"([\u4e00-\u9fff]{2,12})\s*[〔\[(（]\s*((?:19|20)\d{2})\s*[〕\])）]\s*(\d{1,4})\s*号")
 _CN_ANN = re.compile(
     r"((?:[\u4e00-\u9fff]{1,10}?(?:部|总署|署|局|委员会|委|院|办公室)\s?){0,3})"
@@ -112,6 +114,64 @@ def doc_numbers(text: str) -> list[str]:
     for m in _EO.finditer(text) if ("EO" in text or "E.O" in text or "rder" in text) else ():
         found.append((m.start(), f"EO {m.group(1)}"))
     return list(dict.fromkeys(value for _, value in sorted(found)))
+
+
+_CHANGE_VERBS = {
+    "暂停实施": "suspends",
+    "暂停执行": "suspends",
+    "停止实施": "suspends",
+    "废止": "repeals",
+    "修改": "amends",
+    "修订": "amends",
+    "suspend": "suspends",
+    "pause": "suspends",
+    "repeal": "repeals",
+    "revok": "repeals",
+    "amend": "amends",
+}
+_CN_CHANGE = re.compile(
+    r"(暂停实施|暂停执行|停止实施|废止|修改|修订)[^。;；]{0,12}?《?"
+    r"((?:[\u4e00-\u9fff]{1,10}?(?:部|总署|署)\s?){0,3})(?:公告)?\s*((?:19|20)\d{2})\s*年\s*"
+    r"(第\s*\d{1,3}\s*号(?:\s*[、,，和及]\s*第?\s*\d{1,3}\s*号)*)"
+)
+_EN_CHANGE = re.compile(
+    r"\b(suspend|pause|repeal|revok|amend)\w*\b[^.;]{0,80}?Announcements?\s+(?:Nos?\.?\s*)?"
+    r"(\d{1,3}(?:\s*(?:,|and|&|[-–])\s*(?:and\s+)?(?:No\.?\s*)?\d{1,3})*)(?:\s*(?:of|\(|,)\s*((?:19|20)\d{2}))?",
+    re.I,
+)
+
+
+def _numbers(text: str) -> list[int]:
+    """ "55–58, 61, and 62" -> [55, 56, 57, 58, 61, 62]."""
+    out: list[int] = []
+    for first, last in re.findall(r"(\d{1,3})(?:\s*[-–]\s*(\d{1,3}))?", text):
+        low, high = int(first), int(last or first)
+        out.extend(range(low, high + 1) if 0 <= high - low <= 20 else [low])
+    return out
+
+
+def _issuer_of(doc_no: str | None) -> str:
+    match = re.match(r"(.*?)公告", doc_no or "")
+    return match.group(1).strip() if match else "商务部"
+
+
+def amended_documents(text: str, doc_no: str | None) -> dict[str, list[str]]:
+    """Documents this one suspends, repeals or amends ("暂停实施2025年第61号公告" -> suspends:
+    ["商务部公告2025年第61号"]); an unnamed issuer is the issuer of the document itself."""
+    out: dict[str, list[str]] = {}
+    if not has_digit(text):
+        return out
+    for m in _CN_CHANGE.finditer(text) if "号" in text else ():
+        issuer = re.sub(r"\s+", " ", _clean_prefix(m.group(2))).strip() or _issuer_of(doc_no)
+        for number in re.findall(r"\d{1,3}", m.group(4)):
+            out.setdefault(_CHANGE_VERBS[m.group(1)], []).append(f"{issuer}公告{m.group(3)}年第{number}号")
+    for m in _EN_CHANGE.finditer(text) if "nnouncement" in text else ():
+        year = m.group(3) or next(iter(re.findall(r"\b(?:19|20)\d{2}\b", text)), None)
+        if year is None:
+            continue
+        for number in _numbers(m.group(2)):
+            out.setdefault(_CHANGE_VERBS[m.group(1).lower()], []).append(f"Announcement No. {number} of {year}")
+    return {key: list(dict.fromkeys(values)) for key, values in out.items()}
 
 
 def control_codes(text: str) -> list[str]:
