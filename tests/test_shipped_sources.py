@@ -11,6 +11,7 @@ from conftest import FIXTURES
 from watcher.config.sources import load_config
 from watcher.extract.registry import make_extractor
 from watcher.fetch.http import Fetcher
+from watcher.pipeline.match import ItemFilter
 
 SHIPPED = Path(__file__).parent.parent / "sources.toml"
 CONFIG = load_config(SHIPPED)
@@ -45,14 +46,40 @@ def test_every_shipped_source_has_a_snapshot():
     assert missing == []
 
 
-@pytest.mark.parametrize("source", CONFIG.sources, ids=lambda source: source.name)
-def test_shipped_entry_extracts_its_snapshot(site, source):
+def _snapshot_items(site, source):
     case = SNAPSHOTS / source.name
     site.add_fixture("/snapshot", case)
     fetched = Fetcher(user_agent="t", host_interval=0).fetch(site.url("/snapshot"))
     fetched.final_url = source.url  # as if fetched from the real site: relative links resolve against it
-    items = make_extractor(source.kind).extract(fetched, source)
+    return make_extractor(source.kind).extract(fetched, source)
+
+
+@pytest.mark.parametrize("source", CONFIG.sources, ids=lambda source: source.name)
+def test_shipped_entry_extracts_its_snapshot(site, source):
+    case = SNAPSHOTS / source.name
+    items, _ = ItemFilter().apply(_snapshot_items(site, source), source)  # what the entry's `match` keeps
     expected = json.loads((case / "expected.json").read_text("utf-8"))
     got = [{"title": item.title, "url": item.url, "published": item.published} for item in items]
     want = [{key: entry.get(key) for key in ("title", "url", "published")} for entry in expected]
     assert got == want
+
+
+MATCHED = [source for source in CONFIG.sources if source.match is not None]
+
+
+def test_broad_feeds_are_matched_and_every_left_out_item_is_listed():
+    """A section feed ships with `match`, and its snapshot holds the unrelated items match must leave out."""
+    names = {source.name for source in MATCHED}
+    assert {"scmp-china", "guardian-technology", "nypost-opinion", "mss-google-news-zh"} <= names
+    for source in MATCHED:
+        assert (SNAPSHOTS / source.name / "left_out.json").exists(), source.name
+
+
+@pytest.mark.parametrize("source", MATCHED, ids=lambda source: source.name)
+def test_match_keeps_the_domain_items_and_leaves_out_the_rest(site, source):
+    items = _snapshot_items(site, source)
+    kept, left_out = ItemFilter().apply(items, source)
+    want_out = json.loads((SNAPSHOTS / source.name / "left_out.json").read_text("utf-8"))
+    assert kept and want_out, "a snapshot of a broad feed needs both domain items and distractors"
+    assert [item.title for item in items if item not in kept] == want_out
+    assert left_out == len(want_out) == len(items) - len(kept)

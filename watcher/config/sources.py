@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from watcher.config.match import Match
 from watcher.core.errors import ConfigError
 from watcher.core.units import parse_duration, parse_size
 from watcher.extract.registry import KindOptions, get_kind, kind_names
@@ -82,6 +83,7 @@ class Common(BaseModel):
     publisher: str | None = Field(None, description="short name shown in alert titles, e.g. 'MIIT'")
     severity: Level | dict[str, Level] | None = Field(None, description="fixed severity, or a table label -> level")
     detail: Detail | None = Field(None, description="fetch new items' own pages: true or {selector, max}")
+    match: Match | None = Field(None, description="keep only items with one of these terms or labels; count the rest")
 
     @field_validator("encoding")
     @classmethod
@@ -128,6 +130,8 @@ class Source(Common):
     def config_hash(self) -> str:
         """Changes when what the source extracts changes, so the next check re-baselines quietly."""
         shape = {"url": self.url, "kind": self.kind, "options": self.options.model_dump(mode="json")}
+        if self.match is not None:  # a wider match must not announce every old item it now keeps
+            shape["match"] = self.match.model_dump(mode="json")
         return hashlib.sha1(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
 
 

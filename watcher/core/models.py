@@ -121,6 +121,7 @@ class CheckResult:
     changes: list[Change] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    filtered: int = 0  # items the source's `match` left out (not stored, not diffed)
 
     def count(self, kind: ChangeKind) -> int:
         return sum(1 for change in self.changes if change.change == kind)
@@ -187,6 +188,7 @@ class CheckRecord:
     changes: list[Change] = field(default_factory=list)
     events: list[NewEvent] = field(default_factory=list)
     baselined: bool = False
+    filtered: int = 0  # items read but left out by the source's `match`
     failures: int = 0
     broken_since: str | None = None
     broken_alerted_at: str | None = None

@@ -24,6 +24,7 @@ from watcher.core.models import Analysis, Change, CheckRecord, CheckResult, Fetc
 from watcher.diff import diff_items
 from watcher.extract.registry import make_extractor
 from watcher.pipeline import health
+from watcher.pipeline.match import ItemFilter
 
 if TYPE_CHECKING:
     from watcher.config.sources import Settings, Source
@@ -55,6 +56,7 @@ class Pipeline:
     deliver: Callable[[], str | None] | None = None  # drains the outbox; returns a short report
     notifier: Any = None  # watcher.notify.Notifier when alerts are delivered
     on_result: list[Callable[[CheckResult], None]] = field(default_factory=list)
+    item_filter: ItemFilter = field(default_factory=ItemFilter)  # sources' `match`; wiring shares its lexicon
 
 
 def check_source(source: Source, pipeline: Pipeline) -> CheckResult:
@@ -118,6 +120,8 @@ def _read_items(
             f"no items found ({before}): the page changed shape or the selector is wrong; "
             f"try `watcher sources try {source.url}`"
         )
+    # after the emptiness test: a broad feed none of whose items is about our minerals today is not broken
+    items, record.filtered = pipeline.item_filter.apply(items, source)
     record.items = items
     if not state.baselined or reshaped:
         record.baselined = True
@@ -190,6 +194,7 @@ def _fail(
     record.error = error
     record.http_status = http_status if http_status is not None else record.http_status
     record.items, record.changes, record.events, record.baselined = None, [], [], False
+    record.filtered = 0
     record.validators = record.body_hash = None
     update = health.after_failure(
         state,
@@ -228,6 +233,7 @@ def _store(record: CheckRecord, source: Source, pipeline: Pipeline) -> CheckResu
         items=len(record.items or []),
         changes=record.changes,
         error=record.error,
+        filtered=record.filtered,
     )
     try:
         result.events = pipeline.store.checks.record_check(record)
@@ -245,13 +251,14 @@ def _log_result(result: CheckResult) -> None:
     level = logging.WARNING if result.status in ("error", "broken") else logging.INFO
     log.log(
         level,
-        "check %s: %s in %.2fs, %d new, %d changed, %d removed%s",
+        "check %s: %s in %.2fs, %d new, %d changed, %d removed%s%s",
         result.source,
         result.status,
         result.duration,
         result.count("new"),
         result.count("changed"),
         result.count("removed"),
+        f", {result.filtered} left out by match" if result.filtered else "",
         f" ({result.error})" if result.error else "",
         extra={
             "source": result.source,
@@ -260,6 +267,7 @@ def _log_result(result: CheckResult) -> None:
             "new": result.count("new"),
             "changed": result.count("changed"),
             "removed": result.count("removed"),
+            "filtered": result.filtered,
             "http_status": result.http_status,
         },
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from watcher.fetch.http import Fetcher
 from watcher.pipeline.check import Analyzer, Pipeline
+from watcher.pipeline.match import ItemFilter
 
 if TYPE_CHECKING:
     from watcher.config.sources import Config, Source
@@ -15,8 +17,8 @@ if TYPE_CHECKING:
     from watcher.store import Store
 
 
-def make_analyzer(config: Config, store: Store, eager: bool = False) -> Analyzer:
-    """Classification, facts and severity for each change, with quota deltas against the stored history.
+def lexicon_loader(config: Config, eager: bool = False) -> Callable[[], Any]:
+    """The configured lexicon (shipped rules plus [settings] lexicon), loaded once on first use.
 
     The lexicon (a few hundred compiled patterns) is loaded on the first change, so a pass in which
     nothing changed never pays for it; `eager` loads it now (a daemon validates it at start).
@@ -37,6 +39,14 @@ def make_analyzer(config: Config, store: Store, eager: bool = False) -> Analyzer
 
     if eager:
         lexicon()
+    return lexicon
+
+
+def make_analyzer(
+    config: Config, store: Store, eager: bool = False, lexicon: Callable[[], Any] | None = None
+) -> Analyzer:
+    """Classification, facts and severity for each change, with quota deltas against the stored history."""
+    lexicon = lexicon or lexicon_loader(config, eager)
 
     def analyzer(change: Change, source: Source) -> Analysis:
         from watcher.analyze.analysis import analyze, compute_quota_deltas
@@ -78,12 +88,14 @@ def build_pipeline(
     """
     settings = config.settings
     fetcher = Fetcher(user_agent=settings.user_agent, host_interval=settings.host_interval)
+    lexicon = lexicon_loader(config, eager=validate_alerts)
     pipeline = Pipeline(
         store=store,
         fetcher=fetcher,
         settings=settings,
         enricher=_detail_reader() if any(s.detail for s in config.sources) else None,
-        analyzer=make_analyzer(config, store, eager=validate_alerts),
+        analyzer=make_analyzer(config, store, lexicon=lexicon),
+        item_filter=ItemFilter(lexicon),  # `match.labels` classify with the same rules as the alerts
     )
     if alerts_dir is not None:
         from watcher.notify.routes import Router

@@ -83,7 +83,7 @@ class CheckRecords:
         with self.state.transaction() as db:
             db.execute(
                 "INSERT INTO checks (source, started_at, duration_ms, status, http_status, bytes, items, new, "
-                "changed, removed, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "changed, removed, error, filtered) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     record.source,
                     record.started_at,
@@ -96,6 +96,7 @@ class CheckRecords:
                     _count(record.changes, "changed"),
                     _count(record.changes, "removed"),
                     record.error,
+                    record.filtered,
                 ],
             )
             self._update_source(record, now)

@@ -175,3 +175,9 @@ def quota_year_index(db: Database) -> None:
 def unrouted_index(db: Database) -> None:
     """`watcher status` counts unrouted events on every call; a partial index keeps that off the events table."""
     db.execute("CREATE INDEX events_unrouted ON events (label) WHERE kind = 'change' AND routed = 0")
+
+
+@migrations(name="0006_checks_filtered")
+def checks_filtered(db: Database) -> None:
+    """How many items a source's `match` left out at each check: dropped items are counted, never silently lost."""
+    db.execute("ALTER TABLE checks ADD COLUMN filtered INTEGER NOT NULL DEFAULT 0")
