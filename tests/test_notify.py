@@ -329,6 +329,15 @@ def test_shipped_templates_match_the_packaged_ones():
             assert (shipped / template.name).read_text("utf-8") == template.read_text("utf-8"), template.name
 
 
+def test_shipped_routes_match_the_packaged_defaults():
+    from pathlib import Path
+
+    from watcher.notify.routes import PACKAGED
+
+    shipped = Path(__file__).parent.parent / "alerts" / "routes.toml"
+    assert shipped.read_text("utf-8") == PACKAGED.read_text("utf-8")
+
+
 def test_shipped_alerts_directory_loads():
     from pathlib import Path
 

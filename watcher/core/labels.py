@@ -79,8 +79,12 @@ def _build(*datas: dict[str, Any]) -> Labels:
     names: list[tuple[str, str]] = []
     for data in reversed(datas):  # the user's order first (its scoring.order replaces the shipped one)
         found, shown = _labels_of(data)
-        order += [label for label in found if label not in order and label != IRRELEVANT]
-        names += [pair for pair in shown if pair[0] not in dict(names)]
+        for label in found:
+            if label not in order and label != IRRELEVANT:
+                order.append(label)
+        for pair in shown:
+            if pair[0] not in dict(names):
+                names.append(pair)
     return Labels(order=(*order, IRRELEVANT), names=tuple(names))
 
 

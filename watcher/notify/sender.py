@@ -22,6 +22,7 @@ from watcher.notify.routes import Routes
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from watcher.core.labels import Labels
     from watcher.notify.channels import Channels, Target
     from watcher.notify.render import Renderer
     from watcher.store import Store
@@ -68,8 +69,10 @@ class Notifier:
         alerts_dir: Path | None,
         publishers: dict[str, str | None] | None = None,
         random_fraction: Callable[[], float] = random.random,
+        labels: Labels | None = None,
     ) -> None:
         self.store = store
+        self.labels = labels
         self.routes = routes
         self.alerts_dir = alerts_dir
         self.publishers = publishers or {}
@@ -94,7 +97,7 @@ class Notifier:
             if self._renderer is None:
                 from watcher.notify.render import Renderer
 
-                self._renderer = Renderer(self.alerts_dir)
+                self._renderer = Renderer(self.alerts_dir, self.labels)
             return self._renderer
 
     def validate(self) -> None:
