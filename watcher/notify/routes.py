@@ -10,8 +10,8 @@ from __future__ import annotations
 import fnmatch
 import tomllib
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from importlib.resources import files
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
