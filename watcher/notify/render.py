@@ -21,7 +21,16 @@ from watcher.notify import escape
 from watcher.notify.factsview import fact_lines, headline
 from watcher.notify.message import Message
 
-TEMPLATES = ("alert.title.j2", "alert.md.j2", "digest.title.j2", "digest.md.j2", "health.title.j2", "health.md.j2")
+TEMPLATES = (
+    "alert.title.j2",
+    "alert.md.j2",
+    "digest.title.j2",
+    "digest.md.j2",
+    "health.title.j2",
+    "health.md.j2",
+    "update.title.j2",
+    "update.md.j2",
+)
 SUMMARY_LIMIT = 600
 BODY_LIMIT = 3500  # Apprise's overflow handling cuts further where a channel needs it
 
@@ -101,6 +110,15 @@ class Renderer:
         }
         return Message(self._render("digest.title.j2", **context), self._render("digest.md.j2", **context))
 
+    def update(self, event: dict[str, Any], update: dict[str, Any], publisher: str | None = None) -> Message:
+        """One short message about an upgrade of a story the channel already has (never the alert again)."""
+        context = _update_context(event, update, publisher, self.labels)
+        return Message(
+            self._render("update.title.j2", **context),
+            self._render("update.md.j2", **context),
+            {"high": "warning"}.get(event["severity"], "info"),
+        )
+
     def health(self, event: dict[str, Any]) -> Message:
         facts = event.get("facts") or {}
         notify_type = "success" if facts.get("health") == "recovered" else "failure"
@@ -132,7 +150,23 @@ class Renderer:
             "since": sample["first_seen"],
             "groups": [{"label": "quota", "name": "QUOTA", "events": [alert]}],
         }
-        contexts = {"alert": alert, "digest": digest, "health": {"event": health, "facts": health["facts"]}}
+        update = {
+            "source": "y",
+            "title": "t",
+            "url": "https://y.org",
+            "label": "quota",
+            "severity": "high",
+            "official": True,
+            "was_label": "irrelevant",
+            "was_severity": "low",
+            "reasons": ["an official source"],
+        }
+        contexts = {
+            "alert": alert,
+            "digest": digest,
+            "health": {"event": health, "facts": health["facts"]},
+            "update": _update_context(sample, update, "Y", self.labels),
+        }
         for name in TEMPLATES:
             try:
                 self._render(name, **contexts[name.split(".")[0]])
@@ -161,4 +195,21 @@ def _alert_context(
         "title_in_headline": headline(event["label"], event["title"], facts, publisher).endswith(event["title"]),
         "fact_lines": fact_lines(facts),
         "others": [o for o in others if o.get("source") != event.get("source")],
+    }
+
+
+def _update_context(
+    event: dict[str, Any], update: dict[str, Any], publisher: str | None, labels: Labels
+) -> dict[str, Any]:
+    facts = event.get("facts") or {}
+    return {
+        "event": event,
+        "update": update,
+        "facts": facts,
+        "publisher": publisher,
+        "reporter": publisher or update.get("source") or "",
+        "label_name": labels.display(event["label"]),
+        "was_name": labels.display(update.get("was_label") or event["label"]),
+        "reasons": ", ".join(update.get("reasons") or []),
+        "headline": headline(event["label"], event["title"], facts, publisher),
     }
