@@ -61,6 +61,12 @@ class Settings(BaseModel):
     lexicon: Path | None = Field(None, description="a user lexicon TOML that extends the shipped rules")
     failure_threshold: int = Field(3, ge=1, description="failed checks in a row before a 'source broken' alert")
     retention: Duration = Field(90 * 86400, gt=0, description="how long the check log and sent deliveries are kept")
+    history_retention: Duration = Field(
+        730 * 86400,
+        gt=0,
+        description="how long events, their changes and items gone from their page are kept "
+        "(never an event whose delivery is pending)",
+    )
 
 
 class Common(BaseModel):
