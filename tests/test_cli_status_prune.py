@@ -200,7 +200,8 @@ def test_prune_history_retires_old_events_changes_and_gone_items_but_never_pendi
     store = Store.open(project.state)
     with store.transaction() as db:
         db.execute(
-            "UPDATE deliveries SET status = 'sent', sent_at = ? WHERE event_id = (SELECT id FROM events WHERE title = ?)",
+            "UPDATE deliveries SET status = 'sent', sent_at = ? "
+            "WHERE event_id = (SELECT id FROM events WHERE title = ?)",
             [ANCIENT, delivered],
         )
         for table, column in (
