@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from watcher.core.models import NewEvent
+from watcher.notify import escape
 from watcher.notify.message import Message
 from watcher.notify.routes import Routes
 
@@ -271,8 +272,15 @@ class Notifier:
 
         single = apprise.Apprise()
         single.add(target.service)
+        title = message.title
+        resolve = getattr(target.service, "resolve_format", None)
+        blended_as = resolve(NotifyFormat.MARKDOWN) if resolve is not None else NotifyFormat.MARKDOWN
+        if getattr(target.service, "title_maxlen", 1) <= 0 and blended_as != NotifyFormat.TEXT:
+            # A service without titles gets the title blended into the Markdown body as a heading, read as
+            # Markdown: the line built as plain text must then be escaped, or a page's `[x](y)` becomes a link.
+            title = escape.markdown(title)
         result = single.notify(
-            body=message.body, title=message.title, notify_type=message.notify_type, body_format=NotifyFormat.MARKDOWN
+            body=message.body, title=title, notify_type=message.notify_type, body_format=NotifyFormat.MARKDOWN
         )
         if result:
             return True, None
