@@ -104,3 +104,18 @@ def test_kinds_lists_every_kind_and_option(project):
     result = project.cli("kinds")
     for text in ("html:", "feed:", "json:", "page:", "item (required)", "json_path", "every source:", "interval"):
         assert text in result.output
+
+
+def test_check_json_is_json_only_and_carries_the_classification(site, project):
+    """With the default console:// channel, alert cards go to stderr; each event line has its terms and facts."""
+    list_page = site.add("/list", page("Notice A"))
+    project.write_sources(source_entry("mofcom", site.url("/list"), item="ul.list > li", official=True))
+    assert project.cli("check").exit_code == 0  # baseline
+    list_page.set_body(page("Notice A", "商务部公告2025年第61号 公布对境外相关稀土物项实施出口管制的决定").encode())
+    result = project.cli("check", "--json")
+    assert result.exit_code == 0
+    lines = [json.loads(line) for line in result.stdout.splitlines()]  # every stdout line parses
+    (line,) = [line for line in lines if line["change"] == "new"]
+    assert line["label"] == "export_control" and "出口管制" in line["matched"]
+    assert line["facts"].get("doc_no") == "商务部公告2025年第61号"
+    assert "[EXPORT CONTROL · high]" in result.stderr  # the console card was delivered, on stderr

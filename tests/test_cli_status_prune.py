@@ -180,3 +180,59 @@ def test_prune_without_state_and_in_small_batches(project, tmp_path):
         sent_delivery(store, "sent")
     assert store.upkeep.prune("2026-01-01T00:00:00Z", batch=3) == {"checks": 0, "deliveries": 7, "attempts": 7}
     store.close()
+
+
+ANCIENT = "2024-01-01T00:00:00Z"  # beyond the two-year history horizon
+
+
+def test_prune_history_retires_old_events_changes_and_gone_items_but_never_pending_or_live(project, site):
+    def listing(*titles: str) -> str:
+        rows = "".join(f'<li><a href="/n/{abs(hash(t)) % 10**6}">{t}</a> <span>2024-01-01</span></li>' for t in titles)
+        return f"<ul>{rows}</ul>"
+
+    delivered = "商务部公告2023年第1号 对镓锗相关物项实施出口管制"
+    waiting = "商务部公告2023年第2号 对石墨相关物项实施出口管制"
+    page = site.add("/a", listing("Notice A", "Notice B", "Notice C"))
+    project.write_sources(source_entry("a", site.url("/a"), "html", item="li"))
+    assert project.cli("check", "--no-notify").exit_code == 0  # baseline
+    page.set_body(listing("Notice A", delivered, waiting).encode())
+    assert project.cli("check", "--no-notify").exit_code == 0
+    store = Store.open(project.state)
+    with store.transaction() as db:
+        db.execute(
+            "UPDATE deliveries SET status = 'sent', sent_at = ? "
+            "WHERE event_id = (SELECT id FROM events WHERE title = ?)",
+            [ANCIENT, delivered],
+        )
+        for table, column in (
+            ("events", "first_seen"),
+            ("event_sources", "seen_at"),
+            ("event_keys", "seen_at"),
+            ("changes", "detected_at"),
+            ("deliveries", "created_at"),
+            ("items", "first_seen"),
+        ):
+            db.execute(f"UPDATE {table} SET {column} = ?", [ANCIENT])
+        db.execute("UPDATE items SET gone_at = ? WHERE gone_at IS NOT NULL", [ANCIENT])
+    before = counts(store)
+    store.close()
+    assert before["events"] == 2 and before["changes"] == 4 and before["items"] == 5
+
+    dry = project.cli("prune", "--dry-run")
+    assert "would delete 1 events, 3 changes and 2 gone items older than" in dry.output
+    done = project.cli("prune")
+    assert "deleted 1 events, 3 changes and 2 gone items older than" in done.output
+    store = Store.open(project.state)
+    assert [row[0] for row in store.db.execute("SELECT title FROM events")] == [waiting]  # its alert is pending
+    assert store.db.execute("SELECT COUNT(*) FROM changes").fetchone()[0] == 1
+    assert (
+        store.db.execute("SELECT COUNT(*) FROM event_keys WHERE event_id NOT IN (SELECT id FROM events)").fetchone()[0]
+        == 0
+    )
+    assert store.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 1
+    live = sorted(row[0] for row in store.db.execute("SELECT title FROM items"))
+    store.close()
+    assert live == sorted(["Notice A", delivered, waiting])  # every item still on the page is kept
+    again = project.cli("check", "--no-notify")
+    assert "0 new, 0 changed" in again.output  # so nothing is reported as new
+    assert "deleted 0 events" in project.cli("prune", "--history-older-than", "30d").output

@@ -329,6 +329,15 @@ def test_shipped_templates_match_the_packaged_ones():
             assert (shipped / template.name).read_text("utf-8") == template.read_text("utf-8"), template.name
 
 
+def test_shipped_routes_match_the_packaged_defaults():
+    from pathlib import Path
+
+    from watcher.notify.routes import PACKAGED
+
+    shipped = Path(__file__).parent.parent / "alerts" / "routes.toml"
+    assert shipped.read_text("utf-8") == PACKAGED.read_text("utf-8")
+
+
 def test_shipped_alerts_directory_loads():
     from pathlib import Path
 
@@ -356,3 +365,31 @@ def test_a_claim_from_an_earlier_life_of_the_same_pid_is_released(site, project)
     assert store.outbox.release_stale_claims(300) == 1
     store.close()
     assert "delivered 1" in project.cli("outbox", "send").output
+
+
+def test_digest_rows_keep_their_own_delivered_targets(site, project):
+    """A digest row that reached one of two channels, digested again with a new row: each channel gets each row once."""
+    configure(project, site)
+    two = project.alerts / "apprise.yml"
+    two.write_text(
+        two.read_text()
+        .replace(site.url("/digest").replace("http://", "json://"), site.url("/digest-a").replace("http://", "json://"))
+        .rstrip("\n")
+        + f"\n  - {site.url('/digest-b').replace('http://', 'json://')}:\n      - tag: digest\n"
+    )
+    site.add("/digest-b", script=[500])
+    page = start(project, site, "Rare earth prices rise as magnet demand grows")
+    project.cli("check")
+    assert "1 failed, will retry (digest 1)" in project.cli("outbox", "send", "--digests").output
+    page.set_body(
+        listing(
+            "Dysprosium oxide price climbs to two-year high", "Rare earth prices rise as magnet demand grows", BASE
+        ).encode()
+    )
+    project.cli("check", "--no-notify")
+    assert "delivered 2 (digest 2)" in project.cli("outbox", "send", "--digests").output
+    first_a, second_a = (message["message"] for message in site.received("/digest-a"))
+    (only_b,) = (message["message"] for message in site.received("/digest-b"))
+    assert "Rare earth prices rise" in first_a and "Dysprosium" not in first_a
+    assert "Dysprosium" in second_a and "Rare earth prices rise" not in second_a  # not repeated, not missed
+    assert "Rare earth prices rise" in only_b and "Dysprosium" in only_b

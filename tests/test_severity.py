@@ -116,3 +116,29 @@ def test_quota_history_reads_only_the_years_a_delta_compares_with(tmp_path):
     ).fetchall()
     assert "events_quota_year" in plan[0][-1]
     store.close()
+
+
+def test_reloading_the_lexicon_does_not_keep_every_old_rules_table(tmp_path: Path):
+    """A daemon reloads its lexicon on SIGHUP: the grouped severity rules of old loads must not pile up."""
+    import gc
+    import tracemalloc
+
+    user = tmp_path / "sev.toml"
+    user.write_text('[severity.base]\nmarket = "medium"\n', "utf-8")
+    module = __import__("watcher.analyze.severity", fromlist=["severity"]).__file__
+
+    def held_by_severity() -> int:
+        gc.collect()
+        snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(True, module)])
+        return sum(stat.size for stat in snapshot.statistics("filename"))
+
+    tracemalloc.start()
+    try:
+        severity("market", official=False, facts={}, lexicon=load_lexicon(user))
+        after_one = held_by_severity()
+        for _ in range(30):
+            severity("market", official=False, facts={}, lexicon=load_lexicon(user))
+        after_many = held_by_severity()
+    finally:
+        tracemalloc.stop()
+    assert after_many <= after_one + 512  # one grouped table, not one per load

@@ -13,9 +13,9 @@ from typing import Any
 
 from watcher.analyze.lexicon import Lexicon, load_lexicon
 from watcher.core.errors import ConfigError
+from watcher.core.labels import IRRELEVANT
 
 LEVELS = ("low", "medium", "high")
-IRRELEVANT = "irrelevant"
 
 
 def _usd_values(facts: Mapping[str, Any]) -> list[float]:
@@ -23,18 +23,21 @@ def _usd_values(facts: Mapping[str, Any]) -> list[float]:
     return [v for v in values if isinstance(v, int | float)]
 
 
-_RULES_BY_LABEL: dict[int, tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]] = {}
+# The raise rules of the last rules table seen, grouped by label. One entry, not one per table: a daemon
+# that reloads its lexicon compiles a new table each time, and a cache keyed by table kept every old one.
+_grouped: tuple[dict[str, Any], dict[str, list[dict[str, Any]]]] | None = None
 
 
 def _rules_for(rules: dict[str, Any], label: str) -> list[dict[str, Any]]:
     """The raise rules that can apply to `label`, grouped once per rules table."""
-    cached = _RULES_BY_LABEL.get(id(rules))
+    global _grouped
+    cached = _grouped
     if cached is None or cached[0] is not rules:
         by_label: dict[str, list[dict[str, Any]]] = {}
         for rule in rules.get("raise", []):
             for name in rule.get("labels", ["*"]):
                 by_label.setdefault(name, []).append(rule)
-        cached = _RULES_BY_LABEL[id(rules)] = (rules, by_label)
+        cached = _grouped = (rules, by_label)  # one assignment: a reader in another thread sees old or new
     return cached[1].get(label, []) + cached[1].get("*", [])
 
 

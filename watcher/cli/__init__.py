@@ -24,7 +24,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "status": ("watcher.cli.status_cmd", "status", "Show sources' health, the outbox and the last deliveries."),
     "outbox": ("watcher.cli.outbox_cmd", "outbox", "List deliveries, or requeue failed ones."),
     "notify-test": ("watcher.cli.notify_cmd", "notify_test", "Send a test message through each channel."),
-    "prune": ("watcher.cli.prune_cmd", "prune", "Delete old check logs and delivered outbox rows."),
+    "prune": ("watcher.cli.prune_cmd", "prune", "Delete old check logs, delivered outbox rows and old history."),
     "demo": ("watcher.cli.demo_cmd", "demo", "Run the whole pipeline offline on bundled snapshots."),
     "kinds": ("watcher.cli.sources_cmd", "kinds", "Describe each source kind and its options."),
 }

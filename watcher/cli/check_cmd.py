@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from typing import Any
@@ -30,7 +31,13 @@ from watcher.core.models import CheckResult
     show_default=True,
     help="Sources checked at the same time (per-host spacing still applies).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per change instead of a table.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object per change (with its label, severity, matched terms and facts) instead of a "
+    "table; stdout holds JSON only, console:// alerts go to stderr.",
+)
 @click.option(
     "--no-notify",
     is_flag=True,
@@ -73,9 +80,13 @@ def check(
     if not as_json:
         click.echo(render_results(results))
     if not no_notify and pipeline.deliver is not None:
-        report = pipeline.deliver()
-        if report and not as_json:
-            click.echo(report)
+        if as_json:  # stdout is JSON only: console:// alert cards (and anything else a channel prints) go to stderr
+            with contextlib.redirect_stdout(sys.stderr):
+                pipeline.deliver()
+        else:
+            report = pipeline.deliver()
+            if report:
+                click.echo(report)
     store.close()
 
 
@@ -113,6 +124,8 @@ def change_lines(result: CheckResult) -> list[dict[str, Any]]:
                 severity=event["severity"],
                 matched=event.get("matched", []),
                 facts=event.get("facts", {}),
+                merged=event.get("merged", False),
+                upgraded=event.get("upgraded", False),
             )
         lines.append(line)
     return lines

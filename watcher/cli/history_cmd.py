@@ -38,11 +38,7 @@ def since_stamp(value: str, now_stamp: str) -> str:
 @click.command()
 @click.option("--source", "-s", help="Only this source.")
 @click.option("--since", help="Only changes detected since a date (2025-10-09) or an age (24h, 7d), in UTC.")
-@click.option(
-    "--label",
-    type=click.Choice(["quota", "export_control", "enforcement", "deal", "market", "irrelevant"]),
-    help="Only changes classified with this label.",
-)
+@click.option("--label", metavar="LABEL", help="Only changes classified with this label (e.g. quota, deal).")
 @click.option("--limit", "-n", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--removed/--no-removed", default=False, show_default=True, help="Include items that left their page.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per change.")
@@ -57,6 +53,12 @@ def history(
         watcher history --since 7d --label quota
         watcher history --source miit-raw-materials --json
     """
+    if label is not None:
+        from watcher.core.labels import shipped
+
+        labels = app.config().labels if app.sources_file.exists() else shipped()  # with a user lexicon's labels
+        if label not in labels:
+            raise click.BadParameter(f"{label!r} is not a label; labels are {', '.join(labels)}", param_hint="--label")
     store = app.existing_store()
     if store is None:
         click.echo(f"no state in {app.state_dir} yet: run `watcher check` first", err=True)

@@ -26,7 +26,8 @@ def notify_test(app: AppContext, tags: tuple[str, ...]) -> None:
     from watcher.notify.sender import Notifier
     from watcher.notify.setup import load_alerts
 
-    channels, _, _ = load_alerts(app.alerts_dir)
+    labels = app.config().labels if app.sources_file.exists() else None  # routes may name a user lexicon's labels
+    channels, _, _ = load_alerts(app.alerts_dir, labels)
     wanted = list(tags) or channels.tags()
     if not wanted:
         raise click.ClickException(f"no channel is configured in {app.alerts_dir / 'apprise.yml'}")

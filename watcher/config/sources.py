@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from watcher.config.match import Match
 from watcher.core.errors import ConfigError
+from watcher.core.labels import Labels, load_labels, shipped
 from watcher.core.units import parse_duration, parse_size
 from watcher.extract.registry import KindOptions, get_kind, kind_names
 
 DEFAULT_USER_AGENT = "watcher/0.1 (+https://github.com/watcher-alerts/watcher; set [settings] user_agent)"
-LABELS = ("quota", "export_control", "enforcement", "deal", "market", "irrelevant")
 Level = Literal["high", "medium", "low"]
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 Size = Annotated[int, BeforeValidator(parse_size)]
@@ -62,6 +62,12 @@ class Settings(BaseModel):
     lexicon: Path | None = Field(None, description="a user lexicon TOML that extends the shipped rules")
     failure_threshold: int = Field(3, ge=1, description="failed checks in a row before a 'source broken' alert")
     retention: Duration = Field(90 * 86400, gt=0, description="how long the check log and sent deliveries are kept")
+    history_retention: Duration = Field(
+        730 * 86400,
+        gt=0,
+        description="how long events, their changes and items gone from their page are kept "
+        "(never an event whose delivery is pending)",
+    )
 
 
 class Common(BaseModel):
@@ -97,11 +103,10 @@ class Common(BaseModel):
 
     @field_validator("severity")
     @classmethod
-    def _known_labels(cls, value: Any) -> Any:
+    def _known_labels(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, dict):
-            unknown = sorted(set(value) - set(LABELS))
-            if unknown:
-                raise ValueError(f"unknown label(s) {', '.join(unknown)}; labels are {', '.join(LABELS)}")
+            labels = (info.context or {}).get("labels") or shipped()
+            labels.check(set(value) - {"*"}, "the severity table")
         return value
 
     @field_validator("detail", mode="before")
@@ -140,6 +145,12 @@ class Config(BaseModel):
     path: Path
     settings: Settings
     sources: tuple[Source, ...]
+    labels: Labels = Field(default_factory=shipped)  # the shipped labels and those of [settings] lexicon
+
+    @property
+    def lexicon_path(self) -> Path | None:
+        """[settings] lexicon, relative to the directory of sources.toml."""
+        return _lexicon_path(self.settings, self.path)
 
     def enabled(self) -> list[Source]:
         return [source for source in self.sources if source.enabled]
@@ -180,11 +191,17 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         )
 
     settings = _validate(Settings, data.get("settings", {}), f"{path}: [settings]", problems) or Settings()
+    labels = shipped()
+    try:
+        labels = load_labels(_lexicon_path(settings, path))
+    except ConfigError as error:
+        problems.append(f"{path}: [settings]: key 'lexicon': {error}")
+    context = {"labels": labels}
     defaults_raw = data.get("defaults", {})
     if not isinstance(defaults_raw, dict):
         problems.append(f"{path}: [defaults] must be a table")
         defaults_raw = {}
-    defaults = _validate(Common, defaults_raw, f"{path}: [defaults]", problems)
+    defaults = _validate(Common, defaults_raw, f"{path}: [defaults]", problems, context)
     defaults_raw = defaults_raw if defaults is not None else {}
 
     entries = data.get("source", [])
@@ -194,7 +211,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     sources: list[Source] = []
     seen: dict[str, int] = {}
     for index, entry in enumerate(entries, start=1):
-        source = _parse_source(entry, index, defaults_raw, path, problems)
+        source = _parse_source(entry, index, defaults_raw, path, problems, context)
         if source is None:
             continue
         if source.name in seen:
@@ -207,10 +224,19 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         sources.append(source)
     if problems:
         raise ConfigError(problems)
-    return Config(path=path, settings=settings, sources=tuple(sources))
+    return Config(path=path, settings=settings, sources=tuple(sources), labels=labels)
 
 
-def _parse_source(entry: Any, index: int, defaults: dict[str, Any], path: Path, problems: list[str]) -> Source | None:
+def _lexicon_path(settings: Settings, path: Path) -> Path | None:
+    lexicon = settings.lexicon
+    if lexicon is not None and not lexicon.is_absolute():
+        return path.parent / lexicon
+    return lexicon
+
+
+def _parse_source(
+    entry: Any, index: int, defaults: dict[str, Any], path: Path, problems: list[str], context: dict[str, Any]
+) -> Source | None:
     if not isinstance(entry, dict):
         problems.append(f"{path}: [[source]] entry {index} must be a table")
         return None
@@ -253,15 +279,17 @@ def _parse_source(entry: Any, index: int, defaults: dict[str, Any], path: Path, 
     if options_model is None or len(problems) > before:
         return None
     merged = {**defaults, **common, "name": name, "url": url, "kind": kind_name, "options": options_model}
-    return _validate(Source, merged, where, problems)
+    return _validate(Source, merged, where, problems, context)
 
 
-def _validate(model: type[BaseModel], data: Any, where: str, problems: list[str]) -> Any:
+def _validate(
+    model: type[BaseModel], data: Any, where: str, problems: list[str], context: dict[str, Any] | None = None
+) -> Any:
     if not isinstance(data, dict):
         problems.append(f"{where} must be a table")
         return None
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as error:
         fields = model.model_fields
         for item in error.errors():

@@ -145,6 +145,11 @@ class NewEvent:
     routes: list[tuple[str, str, str | None]] = field(default_factory=list)
     change_index: int | None = None  # position in CheckRecord.changes; None for health events
     kind: str = "change"  # change | health
+    # what the store needs to decide whether this sighting joins an earlier event, and whether it upgrades it
+    official: bool = False  # seen at a source marked `official`
+    page: bool = False  # the source watches one document: each edit with new text is news of its own
+    item_id: str = ""
+    text_hash: str = ""  # of the words that were new to the reader
 
 
 @dataclass(frozen=True, slots=True)

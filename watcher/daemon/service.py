@@ -412,12 +412,19 @@ class Daemon:
             return
         cutoff = iso(datetime.now(UTC) - timedelta(seconds=self.config.settings.retention))
         counts = self.store.upkeep.prune(cutoff)
+        history_cutoff = iso(datetime.now(UTC) - timedelta(seconds=self.config.settings.history_retention))
+        old = self.store.upkeep.prune_history(history_cutoff)
         log.info(
-            "pruned rows older than %s: %d checks, %d deliveries, %d attempts",
+            "pruned rows older than %s: %d checks, %d deliveries, %d attempts; older than %s: %d events, "
+            "%d changes, %d gone items",
             cutoff,
             counts["checks"],
             counts["deliveries"],
             counts["attempts"],
+            history_cutoff,
+            old["events"],
+            old["changes"],
+            old["items"],
         )
 
     # -- views --------------------------------------------------------------------------------------------

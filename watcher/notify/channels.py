@@ -21,6 +21,7 @@ from apprise import OverflowMode
 
 import watcher.notify.targets  # noqa: F401  (registers console:// and jsonl://)
 from watcher.core.errors import ConfigError
+from watcher.core.logs import add_secrets, held, mask
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,8 @@ class Channels:
     def targets(self, tag: str) -> list[Target]:
         found = []
         for service in self.app.find(tag):
-            found.append(
-                Target(
-                    id=service.url_id() or service.url(privacy=True), masked=service.url(privacy=True), service=service
-                )
-            )
+            masked = mask(service.url(privacy=True))  # also hides what ${VAR} brought in, e.g. a token in a path
+            found.append(Target(id=service.url_id() or service.url(privacy=True), masked=masked, service=service))
         return found
 
     def tags(self) -> list[str]:
@@ -77,13 +75,16 @@ def load_channels(alerts_dir: Path | None) -> Channels:
         except (OSError, UnicodeDecodeError) as error:
             raise ConfigError(f"{path}: cannot read: {error}") from None
         where = str(path)
+    add_secrets(_env_values(text))  # before anything logs the expanded text
     expanded = _expand_env(text, where)
     entries = _validate_yaml(expanded, where)
-    config = apprise.AppriseConfig()
-    config.add_config(expanded, format="yaml")
-    app = apprise.Apprise()
-    app.add(config)
-    services = list(app)
+    with held("apprise"):  # Apprise dumps the configuration it loads at debug level: out only once masked
+        config = apprise.AppriseConfig()
+        config.add_config(expanded, format="yaml")
+        app = apprise.Apprise()
+        app.add(config)
+        services = list(app)
+        add_secrets(secret for service in services for secret in service_secrets(service))
     if len(services) < entries:
         raise ConfigError(
             f"{where}: {entries - len(services)} of {entries} URLs are not valid Apprise URLs",
@@ -109,6 +110,30 @@ def _expand_env(text: str, where: str) -> str:
         line if line.lstrip().startswith("#") else _ENV.sub(lambda m: os.environ[m.group(1)], line)
         for line in text.splitlines()
     )
+
+
+def _env_values(text: str) -> list[str]:
+    """The values `${VAR}` brings into the file: each is a secret, or part of one. A whole URL is also
+    registered without its scheme, the form a plugin logs it in (`json://h/p/TOKEN` is posted to `http://h/p/TOKEN`)."""
+    values = [os.environ[name] for name in _ENV.findall(_uncommented(text)) if name in os.environ]
+    return values + [value.split("://", 1)[1] for value in values if "://" in value]
+
+
+def service_secrets(service: Any) -> set[str]:
+    """What an Apprise service must never show: the tokens its plugin declares private (passwords, webhook
+    tokens, API keys), and whatever its full URL has that its masked URL hides."""
+    secrets: set[str] = set()
+    declared = {**getattr(service, "template_tokens", {}), **getattr(service, "template_args", {})}
+    for key, spec in declared.items():
+        if isinstance(spec, dict) and spec.get("private"):
+            value = getattr(service, spec.get("map_to", key), None)
+            values = value if isinstance(value, list | tuple | set) else [value]
+            secrets.update(item for item in values if isinstance(item, str) and item)
+    if isinstance(getattr(service, "password", None), str) and service.password:
+        secrets.add(service.password)
+    full, masked = service.url(), service.url(privacy=True)
+    secrets.update(part for part in re.split(r"[/:@?&=]", full) if len(part) >= 6 and part not in masked)
+    return secrets
 
 
 def _uncommented(text: str) -> str:
@@ -156,6 +181,4 @@ def _warn_if_exposed(path: Path, raw: str, services: list[Any]) -> None:
 
 def _has_literal_secret(service: Any, raw: str) -> bool:
     """Whether a secret of this service is written in the file itself (not via ${VAR})."""
-    full, masked = service.url(), service.url(privacy=True)
-    secrets = {part for part in re.split(r"[/:@?&=]", full) if part and part not in masked and len(part) >= 4}
-    return any(secret in raw for secret in secrets)
+    return any(secret in raw for secret in service_secrets(service))

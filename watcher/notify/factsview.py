@@ -19,15 +19,6 @@ _QUOTA_FIELDS = (
     ("cumulative_smelting_tonnes", "Smelting quota, year to date"),
 )
 _SYMBOLS = {"USD": "US$", "AUD": "A$", "CAD": "C$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "JP¥", "HKD": "HK$"}
-LABEL_NAMES = {
-    "quota": "QUOTA",
-    "export_control": "EXPORT CONTROL",
-    "enforcement": "ENFORCEMENT",
-    "deal": "DEAL",
-    "market": "MARKET",
-    "irrelevant": "OTHER",
-    "health": "HEALTH",
-}
 
 
 def tonnes(value: Any) -> str:

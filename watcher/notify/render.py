@@ -16,12 +16,21 @@ from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateErro
 from jinja2.sandbox import SandboxedEnvironment
 
 from watcher.core.errors import ConfigError
+from watcher.core.labels import Labels, shipped
 from watcher.notify import escape
-from watcher.notify.factsview import LABEL_NAMES, fact_lines, headline
+from watcher.notify.factsview import fact_lines, headline
 from watcher.notify.message import Message
 
-TEMPLATES = ("alert.title.j2", "alert.md.j2", "digest.title.j2", "digest.md.j2", "health.title.j2", "health.md.j2")
-LABEL_ORDER = ("quota", "export_control", "enforcement", "deal", "market", "irrelevant")
+TEMPLATES = (
+    "alert.title.j2",
+    "alert.md.j2",
+    "digest.title.j2",
+    "digest.md.j2",
+    "health.title.j2",
+    "health.md.j2",
+    "update.title.j2",
+    "update.md.j2",
+)
 SUMMARY_LIMIT = 600
 BODY_LIMIT = 3500  # Apprise's overflow handling cuts further where a channel needs it
 
@@ -48,7 +57,10 @@ def _environment(finalize: Any, loader: Any) -> SandboxedEnvironment:
 
 
 class Renderer:
-    def __init__(self, alerts_dir: Path | None) -> None:
+    """Messages from the templates; `labels` orders and names a digest's sections (default: the shipped ones)."""
+
+    def __init__(self, alerts_dir: Path | None, labels: Labels | None = None) -> None:
+        self.labels = labels or shipped()
         packaged = FileSystemLoader(str(files("watcher") / "data" / "templates"))
         loaders = [FileSystemLoader(str(alerts_dir / "templates")), packaged] if alerts_dir else [packaged]
         self.where = str(alerts_dir / "templates") if alerts_dir else "packaged templates"
@@ -66,7 +78,7 @@ class Renderer:
     def alert(
         self, event: dict[str, Any], publisher: str | None = None, others: list[dict[str, Any]] | None = None
     ) -> Message:
-        context = _alert_context(event, publisher, others or [])
+        context = _alert_context(event, publisher, others or [], self.labels)
         return Message(
             self._render("alert.title.j2", **context),
             self._render("alert.md.j2", **context),
@@ -75,16 +87,20 @@ class Renderer:
 
     def digest(self, tag: str, events: list[dict[str, Any]], kind: str = "digest") -> Message:
         groups = []
-        for label in LABEL_ORDER:
+        # Every event is shown: labels in the lexicon's order, then any label the list does not know (an
+        # event stored under a lexicon since changed), so no row is marked sent without being in the message.
+        present = list(dict.fromkeys(event["label"] for event in events))
+        order = [label for label in self.labels.order if label in present]
+        order += [label for label in present if label not in order]
+        for label in order:
             members = sorted((e for e in events if e["label"] == label), key=lambda e: e["first_seen"], reverse=True)
-            if members:
-                groups.append(
-                    {
-                        "label": label,
-                        "name": LABEL_NAMES[label],
-                        "events": [_alert_context(e, e.get("publisher"), []) for e in members],
-                    }
-                )
+            groups.append(
+                {
+                    "label": label,
+                    "name": self.labels.display(label),
+                    "events": [_alert_context(e, e.get("publisher"), [], self.labels) for e in members],
+                }
+            )
         context = {
             "tag": tag,
             "kind": kind,
@@ -93,6 +109,15 @@ class Renderer:
             "since": min((e["first_seen"] for e in events), default=""),
         }
         return Message(self._render("digest.title.j2", **context), self._render("digest.md.j2", **context))
+
+    def update(self, event: dict[str, Any], update: dict[str, Any], publisher: str | None = None) -> Message:
+        """One short message about an upgrade of a story the channel already has (never the alert again)."""
+        context = _update_context(event, update, publisher, self.labels)
+        return Message(
+            self._render("update.title.j2", **context),
+            self._render("update.md.j2", **context),
+            {"high": "warning"}.get(event["severity"], "info"),
+        )
 
     def health(self, event: dict[str, Any]) -> Message:
         facts = event.get("facts") or {}
@@ -117,7 +142,7 @@ class Renderer:
             "publisher": None,
         }
         health = {**sample, "kind": "health", "label": "health", "facts": {"health": "source_broken"}}
-        alert = _alert_context(sample, "X", [{"source": "y", "url": "https://y.org", "title": "t"}])
+        alert = _alert_context(sample, "X", [{"source": "y", "url": "https://y.org", "title": "t"}], self.labels)
         digest = {
             "tag": "digest",
             "kind": "digest",
@@ -125,7 +150,23 @@ class Renderer:
             "since": sample["first_seen"],
             "groups": [{"label": "quota", "name": "QUOTA", "events": [alert]}],
         }
-        contexts = {"alert": alert, "digest": digest, "health": {"event": health, "facts": health["facts"]}}
+        update = {
+            "source": "y",
+            "title": "t",
+            "url": "https://y.org",
+            "label": "quota",
+            "severity": "high",
+            "official": True,
+            "was_label": "irrelevant",
+            "was_severity": "low",
+            "reasons": ["an official source"],
+        }
+        contexts = {
+            "alert": alert,
+            "digest": digest,
+            "health": {"event": health, "facts": health["facts"]},
+            "update": _update_context(sample, update, "Y", self.labels),
+        }
         for name in TEMPLATES:
             try:
                 self._render(name, **contexts[name.split(".")[0]])
@@ -137,7 +178,9 @@ class Renderer:
                 ) from None
 
 
-def _alert_context(event: dict[str, Any], publisher: str | None, others: list[dict[str, Any]]) -> dict[str, Any]:
+def _alert_context(
+    event: dict[str, Any], publisher: str | None, others: list[dict[str, Any]], labels: Labels
+) -> dict[str, Any]:
     facts = event.get("facts") or {}
     summary = (event.get("summary") or "").strip()
     if len(summary) > SUMMARY_LIMIT:
@@ -147,9 +190,26 @@ def _alert_context(event: dict[str, Any], publisher: str | None, others: list[di
         "facts": facts,
         "publisher": publisher,
         "summary": summary,
-        "label_name": LABEL_NAMES.get(event["label"], event["label"].upper()),
+        "label_name": labels.display(event["label"]),
         "headline": headline(event["label"], event["title"], facts, publisher),
         "title_in_headline": headline(event["label"], event["title"], facts, publisher).endswith(event["title"]),
         "fact_lines": fact_lines(facts),
         "others": [o for o in others if o.get("source") != event.get("source")],
+    }
+
+
+def _update_context(
+    event: dict[str, Any], update: dict[str, Any], publisher: str | None, labels: Labels
+) -> dict[str, Any]:
+    facts = event.get("facts") or {}
+    return {
+        "event": event,
+        "update": update,
+        "facts": facts,
+        "publisher": publisher,
+        "reporter": publisher or update.get("source") or "",
+        "label_name": labels.display(event["label"]),
+        "was_name": labels.display(update.get("was_label") or event["label"]),
+        "reasons": ", ".join(update.get("reasons") or []),
+        "headline": headline(event["label"], event["title"], facts, publisher),
     }

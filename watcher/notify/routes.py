@@ -10,13 +10,15 @@ from __future__ import annotations
 import fnmatch
 import tomllib
 from datetime import UTC, datetime, timedelta
+from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from watcher.core.errors import ConfigError
+from watcher.core.labels import IRRELEVANT, Labels, shipped
 from watcher.core.timestamps import iso
 from watcher.core.units import parse_duration
 
@@ -24,24 +26,29 @@ if TYPE_CHECKING:
     from watcher.config.sources import Source
     from watcher.core.models import NewEvent
 
-LABELS = ("quota", "export_control", "enforcement", "deal", "market", "irrelevant")
-RELEVANT = LABELS[:-1]
 SEVERITIES = ("high", "medium", "low")
 
 
 class Route(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = ""
-    labels: tuple[Literal["quota", "export_control", "enforcement", "deal", "market", "irrelevant"], ...] = RELEVANT
+    labels: tuple[str, ...] = ()  # empty: every label but `irrelevant`, including those a user lexicon adds
     severity: tuple[Literal["high", "medium", "low"], ...] = SEVERITIES
     sources: tuple[str, ...] = ()  # names or glob patterns; empty = every source
     source_tags: tuple[str, ...] = ()  # any of these sources.toml tags; empty = any
     tags: tuple[str, ...] = Field(min_length=1)  # Apprise tags that receive the event
     mode: Literal["immediate", "digest"] = "immediate"
 
+    @field_validator("labels")
+    @classmethod
+    def _known_labels(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        labels: Labels = (info.context or {}).get("labels") or shipped()
+        labels.check(value, "labels")
+        return value
+
     def matches(self, label: str, severity: str, source: Source) -> bool:
         return (
-            label in self.labels
+            (label in self.labels if self.labels else label != IRRELEVANT)
             and severity in self.severity
             and (not self.sources or any(fnmatch.fnmatchcase(source.name, p) for p in self.sources))
             and (not self.source_tags or bool(set(self.source_tags) & set(source.tags)))
@@ -130,17 +137,7 @@ class Routes(BaseModel):
         return next((digest for digest in self.digest if digest.tag == tag), None)
 
 
-POLICY = ("quota", "export_control", "enforcement", "deal")
-DEFAULT_ROUTES = Routes(  # the same rules as the shipped alerts/routes.toml
-    digest=(Digest(tag="digest"),),
-    route=(
-        Route(
-            name="policy, enforcement and deals, now", labels=POLICY, severity=("high", "medium"), tags=("procurement",)
-        ),
-        Route(name="low-severity items, daily", labels=POLICY, severity=("low",), tags=("digest",), mode="digest"),
-        Route(name="market news, daily", labels=("market",), tags=("digest",), mode="digest"),
-    ),
-)
+PACKAGED = files("watcher") / "data" / "routes.toml"  # the same rules as the shipped alerts/routes.toml
 
 
 class Router:
@@ -159,7 +156,7 @@ class Router:
                 for tag in route.tags:
                     if chosen.get(tag) != "immediate":
                         chosen[tag] = route.mode
-        if event.label != "irrelevant":
+        if event.label != IRRELEVANT:
             for tag in source.notify:
                 chosen[tag] = "immediate"
         now = self._clock()  # type: ignore[operator]
@@ -171,11 +168,12 @@ class Router:
         return out
 
 
-def load_routes(alerts_dir: Path | None) -> Routes:
-    """Read alerts/routes.toml; without one, relevant events go to `procurement` and health to `ops`."""
-    path = alerts_dir / "routes.toml" if alerts_dir is not None else None
+def load_routes(alerts_dir: Path | None, labels: Labels | None = None) -> Routes:
+    """Read alerts/routes.toml (labels checked against `labels`, by default the shipped ones); without one,
+    the packaged rules: policy, enforcement and deals to `procurement`, low and market news to a daily digest."""
+    path: Path | Any = alerts_dir / "routes.toml" if alerts_dir is not None else None
     if path is None or not path.exists():
-        return DEFAULT_ROUTES
+        path = PACKAGED
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except tomllib.TOMLDecodeError as error:
@@ -183,7 +181,7 @@ def load_routes(alerts_dir: Path | None) -> Routes:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read: {error}") from None
     try:
-        return Routes.model_validate(data)
+        return Routes.model_validate(data, context={"labels": labels or shipped()})
     except ValidationError as error:
         problems = []
         for item in error.errors():

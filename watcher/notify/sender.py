@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from watcher.core.models import NewEvent
+from watcher.notify import escape
 from watcher.notify.message import Message
 from watcher.notify.routes import Routes
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from watcher.core.labels import Labels
     from watcher.notify.channels import Channels, Target
     from watcher.notify.render import Renderer
     from watcher.store import Store
@@ -68,8 +70,10 @@ class Notifier:
         alerts_dir: Path | None,
         publishers: dict[str, str | None] | None = None,
         random_fraction: Callable[[], float] = random.random,
+        labels: Labels | None = None,
     ) -> None:
         self.store = store
+        self.labels = labels
         self.routes = routes
         self.alerts_dir = alerts_dir
         self.publishers = publishers or {}
@@ -94,7 +98,7 @@ class Notifier:
             if self._renderer is None:
                 from watcher.notify.render import Renderer
 
-                self._renderer = Renderer(self.alerts_dir)
+                self._renderer = Renderer(self.alerts_dir, self.labels)
             return self._renderer
 
     def validate(self) -> None:
@@ -148,11 +152,16 @@ class Notifier:
     # -- grouping and rendering -------------------------------------------------------------------------
 
     def _groups(self, rows: list[dict[str, Any]]) -> list[tuple[str, str, list[dict[str, Any]]]]:
-        """(tag, kind, rows): digests per tag, bursts of fresh immediate rows per tag, else single rows."""
+        """(tag, kind, rows): digests per tag, bursts of fresh immediate rows per tag, else single rows.
+
+        An update of an event its readers already have is always its own short message."""
         by_tag: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        for row in rows:
-            by_tag[(row["tag"], row["mode"])].append(row)
         groups: list[tuple[str, str, list[dict[str, Any]]]] = []
+        for row in rows:
+            if row.get("update_id"):
+                groups.append((row["tag"], "update", [row]))
+            else:
+                by_tag[(row["tag"], row["mode"])].append(row)
         for (tag, mode), members in by_tag.items():
             if mode == "digest":
                 groups.append((tag, "digest", members))
@@ -164,12 +173,17 @@ class Notifier:
             groups += [(tag, "single", [row]) for row in members]
         return groups
 
-    def _message(self, kind: str, tag: str, events: list[dict[str, Any]]) -> Message:
+    def _message(self, kind: str, tag: str, rows: list[dict[str, Any]], events: dict[int, dict[str, Any]]) -> Message:
+        shown = [events[row["event_id"]] for row in rows if row["event_id"] in events]
         if kind in ("digest", "burst"):
-            for event in events:
+            for event in shown:
                 event["publisher"] = self.publishers.get(event["source"])
-            return self.renderer.digest(tag, events, kind=kind)
-        event = events[0]
+            return self.renderer.digest(tag, shown, kind=kind)
+        (event,) = shown
+        if kind == "update":
+            update = self.store.events.update(rows[0]["update_id"])
+            if update is not None:
+                return self.renderer.update(event, update, self.publishers.get(update["source"]))
         if event["kind"] == "health":
             return self.renderer.health(event)
         return self.renderer.alert(event, self.publishers.get(event["source"]), event.get("sources"))
@@ -177,63 +191,79 @@ class Notifier:
     # -- sending --------------------------------------------------------------------------------------
 
     def _deliver(self, group: tuple[str, str, list[dict[str, Any]]], report: DrainReport) -> None:
+        """Send one group: each target gets one message holding exactly the rows it does not have yet.
+
+        Delivered targets are tracked per row: a digest whose first row reached a channel on an earlier try
+        and whose second row is new sends that channel the second row only, and records each row's own.
+        """
         tag, kind, rows = group
-        events = [self.store.events.event(row["event_id"]) for row in rows]
-        done = set(rows[0]["done_targets"])
-        if kind == "single":
-            done |= self.store.outbox.targets_done_for_event(rows[0]["event_id"], rows[0]["id"])
+        done = {row["id"]: set(row["done_targets"]) for row in rows}
+        if kind in ("single", "update", "burst"):  # the same URL under two tags gets an event once
+            for row in rows:
+                done[row["id"]] |= self.store.outbox.targets_done_for_event(
+                    row["event_id"], row["id"], row.get("update_id") or 0
+                )
+        errors: dict[int, list[str]] = {row["id"]: [] for row in rows}
         try:
-            message = self._message(kind, tag, [event for event in events if event is not None])
-            done, errors = self.send(tag, message, done)
+            events = {}
+            for row in rows:
+                event = self.store.events.event(row["event_id"])
+                if event is not None:
+                    events[row["event_id"]] = event
+            targets = self.channels.targets(tag)
+            if not targets:
+                for row in rows:
+                    errors[row["id"]].append(f"no channel in apprise.yml has the tag {tag!r}")
+            plan: dict[tuple[int, ...], list[Target]] = defaultdict(list)
+            for target in targets:
+                wanting = tuple(row["id"] for row in rows if target.id not in done[row["id"]])
+                if wanting:
+                    plan[wanting].append(target)
+            for wanting, receivers in plan.items():
+                members = [row for row in rows if row["id"] in wanting]
+                present = [row for row in members if row["event_id"] in events]
+                if not present:  # the events are gone (pruned by hand): nothing left to say
+                    continue
+                message = self._message(kind, tag, present, events)
+                for target in receivers:
+                    ok, error = self.send_to(target, message)
+                    for row in members:
+                        if ok:
+                            done[row["id"]].add(target.id)
+                        else:
+                            errors[row["id"]].append(f"{target.masked}: {error}")
         except Exception as error:  # a template or channel bug must not lose the rows: they retry
             log.exception("outbox: cannot deliver to %s", tag)
-            errors = [f"internal error: {type(error).__name__}: {error}"]
+            for row in rows:
+                errors[row["id"]].append(f"internal error: {type(error).__name__}: {error}")
         for row in rows:
-            attempts = row["attempts"] + 1
-            if not errors:
-                self.store.outbox.finish_delivery(
-                    row["id"], ok=True, done_targets=sorted(done), error=None, retry_in=None
-                )
-                report.sent[tag] += 1
-                continue
-            error_text = "; ".join(errors)[:1000]
-            retry_in = self._backoff(attempts) if attempts < self.routes.delivery.max_attempts else None
-            status = self.store.outbox.finish_delivery(
-                row["id"], ok=False, done_targets=sorted(done), error=error_text, retry_in=retry_in
-            )
-            if status == "dead":
-                report.dead[tag] += 1
-                log.error(
-                    "outbox: delivery %s to %s is dead after %d attempts: %s", row["id"], tag, attempts, error_text
-                )
-                self._channel_failing(tag, error_text)
-            else:
-                report.retrying[tag] += 1
-                log.warning(
-                    "outbox: delivery %s to %s failed (attempt %d), retry in %.0fs: %s",
-                    row["id"],
-                    tag,
-                    attempts,
-                    retry_in,
-                    error_text,
-                )
+            self._finish(tag, row, sorted(done[row["id"]]), errors[row["id"]], report)
 
-    def send(self, tag: str, message: Message, done: set[str] | None = None) -> tuple[set[str], list[str]]:
-        """Send to each target of `tag` not in `done`; return the targets done and the errors (masked)."""
-        done = set(done or ())
-        targets = self.channels.targets(tag)
-        if not targets:
-            return done, [f"no channel in apprise.yml has the tag {tag!r}"]
-        errors = []
-        for target in targets:
-            if target.id in done:
-                continue
-            ok, error = self.send_to(target, message)
-            if ok:
-                done.add(target.id)
-            else:
-                errors.append(f"{target.masked}: {error}")
-        return done, errors
+    def _finish(self, tag: str, row: dict[str, Any], done: list[str], errors: list[str], report: DrainReport) -> None:
+        attempts = row["attempts"] + 1
+        if not errors:
+            self.store.outbox.finish_delivery(row["id"], ok=True, done_targets=done, error=None, retry_in=None)
+            report.sent[tag] += 1
+            return
+        error_text = "; ".join(errors)[:1000]
+        retry_in = self._backoff(attempts) if attempts < self.routes.delivery.max_attempts else None
+        status = self.store.outbox.finish_delivery(
+            row["id"], ok=False, done_targets=done, error=error_text, retry_in=retry_in
+        )
+        if status == "dead":
+            report.dead[tag] += 1
+            log.error("outbox: delivery %s to %s is dead after %d attempts: %s", row["id"], tag, attempts, error_text)
+            self._channel_failing(tag, error_text)
+        else:
+            report.retrying[tag] += 1
+            log.warning(
+                "outbox: delivery %s to %s failed (attempt %d), retry in %.0fs: %s",
+                row["id"],
+                tag,
+                attempts,
+                retry_in,
+                error_text,
+            )
 
     @staticmethod
     def send_to(target: Target, message: Message) -> tuple[bool, str | None]:
@@ -242,8 +272,15 @@ class Notifier:
 
         single = apprise.Apprise()
         single.add(target.service)
+        title = message.title
+        resolve = getattr(target.service, "resolve_format", None)
+        blended_as = resolve(NotifyFormat.MARKDOWN) if resolve is not None else NotifyFormat.MARKDOWN
+        if getattr(target.service, "title_maxlen", 1) <= 0 and blended_as != NotifyFormat.TEXT:
+            # A service without titles gets the title blended into the Markdown body as a heading, read as
+            # Markdown: the line built as plain text must then be escaped, or a page's `[x](y)` becomes a link.
+            title = escape.markdown(title)
         result = single.notify(
-            body=message.body, title=message.title, notify_type=message.notify_type, body_format=NotifyFormat.MARKDOWN
+            body=message.body, title=title, notify_type=message.notify_type, body_format=NotifyFormat.MARKDOWN
         )
         if result:
             return True, None

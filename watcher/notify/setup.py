@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from watcher.config.sources import Config
+    from watcher.core.labels import Labels
     from watcher.notify.channels import Channels
     from watcher.notify.render import Renderer
     from watcher.notify.routes import Routes
@@ -18,13 +19,13 @@ if TYPE_CHECKING:
     from watcher.store import Store
 
 
-def load_alerts(alerts_dir: Path | None) -> tuple[Channels, Routes, Renderer]:
+def load_alerts(alerts_dir: Path | None, labels: Labels | None = None) -> tuple[Channels, Routes, Renderer]:
     """Read and validate everything in alerts/ (raises ConfigError naming the file and the problem)."""
     from watcher.notify.channels import load_channels
     from watcher.notify.render import Renderer
     from watcher.notify.routes import load_routes
 
-    return load_channels(alerts_dir), load_routes(alerts_dir), Renderer(alerts_dir)
+    return load_channels(alerts_dir), load_routes(alerts_dir, labels), Renderer(alerts_dir, labels)
 
 
 def build_notifier(config: Config, store: Store, alerts_dir: Path | None, validate: bool = True) -> Notifier:
@@ -33,7 +34,7 @@ def build_notifier(config: Config, store: Store, alerts_dir: Path | None, valida
     from watcher.notify.sender import Notifier
 
     publishers = {source.name: source.publisher for source in config.sources}
-    notifier = Notifier(store, load_routes(alerts_dir), alerts_dir, publishers)
+    notifier = Notifier(store, load_routes(alerts_dir, config.labels), alerts_dir, publishers, labels=config.labels)
     if validate:
         notifier.validate()
     return notifier

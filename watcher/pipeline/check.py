@@ -20,7 +20,17 @@ from typing import TYPE_CHECKING, Any
 from watcher.analyze.cluster import cluster_keys
 from watcher.analyze.summary import readable_title, summarize
 from watcher.core.errors import BrokenSourceError, ExtractError, FetchError, StateError
-from watcher.core.models import Analysis, Change, CheckRecord, CheckResult, Fetched, NewEvent, SourceState, Validators
+from watcher.core.models import (
+    Analysis,
+    Change,
+    CheckRecord,
+    CheckResult,
+    Fetched,
+    NewEvent,
+    SourceState,
+    Validators,
+    content_hash,
+)
 from watcher.diff import diff_items
 from watcher.extract.registry import make_extractor
 from watcher.pipeline import health
@@ -136,7 +146,7 @@ def _read_items(
         record.changes = diff_items(source.name, items, stored, line_diff=not extractor.is_list)
     if pipeline.enricher is not None and source.detail is not None:
         record.changes = pipeline.enricher(record.changes, source, pipeline.fetcher)
-    record.events = _events(record.changes, source, pipeline)
+    record.events = _events(record.changes, source, pipeline, document=not extractor.is_list)
 
 
 def _may_be_empty(source: Source) -> bool:
@@ -144,7 +154,7 @@ def _may_be_empty(source: Source) -> bool:
     return source.kind in ("feed", "json")
 
 
-def _events(changes: list[Change], source: Source, pipeline: Pipeline) -> list[NewEvent]:
+def _events(changes: list[Change], source: Source, pipeline: Pipeline, document: bool = False) -> list[NewEvent]:
     if pipeline.analyzer is None:
         return []
     events = []
@@ -167,6 +177,10 @@ def _events(changes: list[Change], source: Source, pipeline: Pipeline) -> list[N
             facts=analysis.facts,
             keys=cluster_keys(title, analysis.facts),
             change_index=index,
+            official=source.official,
+            page=document,
+            item_id=item.id,
+            text_hash=content_hash(change.analysis_text),
         )
         if pipeline.router is not None:
             event.routes = pipeline.router(event, source)

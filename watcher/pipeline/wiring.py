@@ -23,9 +23,7 @@ def lexicon_loader(config: Config, eager: bool = False) -> Callable[[], Any]:
     The lexicon (a few hundred compiled patterns) is loaded on the first change, so a pass in which
     nothing changed never pays for it; `eager` loads it now (a daemon validates it at start).
     """
-    lexicon_file = config.settings.lexicon
-    if lexicon_file is not None and not lexicon_file.is_absolute():
-        lexicon_file = config.path.parent / lexicon_file
+    lexicon_file = config.lexicon_path
     loaded: list[Any] = []
     lock = threading.Lock()
 

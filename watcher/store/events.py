@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from watcher.core.models import NewEvent
 from watcher.core.timestamps import shift
+from watcher.store.stories import Decision, Sighting, Story, decide, takes_over
 
 if TYPE_CHECKING:
     from watcher.store.db import StateDB
@@ -26,20 +27,37 @@ class EventRecords:
         self.state = state
 
     def write(self, events: list[NewEvent], change_ids: list[int], now: str) -> list[dict[str, Any]]:
+        """Store each event, or join it to the earlier event of its story (see `store.stories.decide`).
+
+        Returns each as written: its event id, whether it joined an earlier event (`merged`) and upgraded it,
+        and the routes actually queued (a quiet merge queues none)."""
         written = []
         for event in events:
             change_id = change_ids[event.change_index] if event.change_index is not None else None
-            earlier = self._cluster_match(event.keys, now) if event.kind == "change" else None
-            if earlier is not None:
-                event_id, merged = earlier, True
+            story, decision = self._find_story(event, now) if event.kind == "change" else (None, None)
+            if story is None or decision is None:
+                event_id, merged, upgraded, routes = self._insert_event(event, now), False, False, event.routes
+            elif decision.upgrade:
+                event_id, merged, upgraded = story.id, True, True
+                routes = self._upgrade(story, event, decision.reasons, now)
             else:
-                event_id, merged = self._insert_event(event, now), False
+                event_id, merged, upgraded, routes = story.id, True, False, []
             if change_id is not None:
                 self.state.db.execute("UPDATE changes SET event_id = ? WHERE id = ?", [event_id, change_id])
             if event.kind == "change":
                 self.state.db.execute(
-                    "INSERT OR IGNORE INTO event_sources (event_id, source, title, url, seen_at) VALUES (?,?,?,?,?)",
-                    [event_id, event.source, event.title, event.url, now],
+                    "INSERT OR IGNORE INTO event_sources (event_id, source, title, url, seen_at, item_id, text_hash, "
+                    "page) VALUES (?,?,?,?,?,?,?,?)",
+                    [
+                        event_id,
+                        event.source,
+                        event.title,
+                        event.url,
+                        now,
+                        event.item_id or None,
+                        event.text_hash or None,
+                        1 if event.page else 0,
+                    ],
                 )
                 self.state.db.conn.executemany(
                     "INSERT OR IGNORE INTO event_keys (key, event_id, seen_at) VALUES (?,?,?)",
@@ -49,13 +67,17 @@ class EventRecords:
                 {
                     "id": event_id,
                     "merged": merged,
+                    "upgraded": upgraded,
                     "label": event.label,
                     "severity": event.severity,
                     "title": event.title,
                     "url": event.url,
                     "source": event.source,
+                    "official": event.official,
+                    "matched": list(event.matched),
+                    "facts": event.facts,
                     "change_index": event.change_index,
-                    "routes": [] if merged else event.routes,
+                    "routes": routes,
                 }
             )
         return written
@@ -63,7 +85,7 @@ class EventRecords:
     def _insert_event(self, event: NewEvent, now: str) -> int:
         cursor = self.state.db.execute(
             "INSERT INTO events (kind, source, label, severity, title, summary, url, published, first_seen, matched, "
-            "facts, routed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "facts, routed, official) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 event.kind,
                 event.source,
@@ -77,6 +99,7 @@ class EventRecords:
                 json.dumps(event.matched, ensure_ascii=False),
                 json.dumps(event.facts, ensure_ascii=False),
                 1 if event.routes else 0,
+                1 if event.official else 0,
             ],
         )
         event_id = int(cursor.lastrowid or 0)
@@ -87,16 +110,119 @@ class EventRecords:
         )
         return event_id
 
-    def _cluster_match(self, keys: list[str], now: str) -> int | None:
-        if not keys:
-            return None
+    def _find_story(self, event: NewEvent, now: str) -> tuple[Story | None, Decision | None]:
+        """The earliest event within the window that shares a story key and that this sighting may join."""
+        if not event.keys:
+            return None, None
         since = shift(now, -CLUSTER_WINDOW.total_seconds())
+        candidates = self.state.db.execute(
+            f"SELECT event_id FROM event_keys WHERE key IN ({','.join('?' * len(event.keys))}) AND seen_at >= ? "
+            "GROUP BY event_id ORDER BY MIN(seen_at), event_id LIMIT 20",
+            [*event.keys, since],
+        ).fetchall()
+        for (event_id,) in candidates:
+            story = self._story(int(event_id))
+            if story is None:
+                continue
+            decision = decide(story, event)
+            if decision.joins:
+                return story, decision
+        return None, None
+
+    def _story(self, event_id: int) -> Story | None:
         row = self.state.db.execute(
-            f"SELECT event_id FROM event_keys WHERE key IN ({','.join('?' * len(keys))}) AND seen_at >= ? "
-            "ORDER BY seen_at LIMIT 1",
-            [*keys, since],
+            "SELECT label, severity, official FROM events WHERE id = ? AND kind = 'change'", [event_id]
         ).fetchone()
-        return int(row[0]) if row else None
+        if row is None:
+            return None
+        sightings = self.state.db.execute(
+            "SELECT source, item_id, text_hash, page FROM event_sources WHERE event_id = ?", [event_id]
+        ).fetchall()
+        return Story(
+            id=event_id,
+            label=row[0],
+            severity=row[1],
+            official=bool(row[2]),
+            sightings=tuple(Sighting(source, item, text, bool(page)) for source, item, text, page in sightings),
+        )
+
+    def _upgrade(
+        self, story: Story, event: NewEvent, reasons: tuple[str, ...], now: str
+    ) -> list[tuple[str, str, str | None]]:
+        """Tell the event's readers what the upgrading sighting adds, once: returns the routes queued.
+
+        A tag that never had the event gets it in full; a tag whose delivery still waits untouched gets the
+        upgraded event in that delivery (a digest row is made immediate if the upgrade is); a tag that already
+        has it gets one short update.
+        """
+        db = self.state.db
+        if takes_over(story, event):
+            db.execute(
+                "UPDATE events SET label = ?, severity = ?, source = ?, title = ?, summary = ?, url = ?, "
+                "published = COALESCE(?, published), matched = ?, facts = ?, official = MAX(official, ?) WHERE id = ?",
+                [
+                    event.label,
+                    event.severity,
+                    event.source,
+                    event.title,
+                    event.summary,
+                    event.url,
+                    event.published,
+                    json.dumps(event.matched, ensure_ascii=False),
+                    json.dumps(event.facts, ensure_ascii=False),
+                    1 if event.official else 0,
+                    story.id,
+                ],
+            )
+        elif event.official:
+            db.execute("UPDATE events SET official = 1 WHERE id = ?", [story.id])
+        update_id = db.execute(
+            "INSERT INTO event_updates (event_id, source, title, url, label, severity, official, was_label, "
+            "was_severity, reasons, seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                story.id,
+                event.source,
+                event.title,
+                event.url,
+                event.label,
+                event.severity,
+                1 if event.official else 0,
+                story.label,
+                story.severity,
+                json.dumps(list(reasons)),
+                now,
+            ],
+        ).lastrowid
+        queued: list[tuple[str, str, str | None]] = []
+        for tag, mode, due in event.routes:
+            rows = db.execute(
+                "SELECT id, mode, status, done_targets FROM deliveries WHERE event_id = ? AND tag = ?", [story.id, tag]
+            ).fetchall()
+            waiting = [
+                (row_id, row_mode) for row_id, row_mode, status, done in rows if status == "pending" and done == "[]"
+            ]
+            if not rows:
+                update = 0  # this tag never had the event: it gets the whole alert
+            elif waiting:
+                promote = [row_id for row_id, row_mode in waiting if row_mode == "digest" and mode == "immediate"]
+                db.conn.executemany(
+                    "UPDATE deliveries SET mode = 'immediate', next_attempt_at = ? WHERE id = ?",
+                    [(now, row_id) for row_id in promote],
+                )
+                if promote:
+                    queued.append((tag, "immediate", None))
+                continue  # the waiting delivery renders the upgraded event when it is sent
+            else:
+                update = int(update_id or 0)
+            db.execute(
+                "INSERT OR IGNORE INTO deliveries (event_id, tag, mode, status, next_attempt_at, created_at, "
+                "update_id) VALUES (?,?,?,'pending',?,?,?)",
+                [story.id, tag, mode, due or now, now, update],
+            )
+            queued.append((tag, mode, due))
+        if queued:
+            db.execute("UPDATE events SET routed = 1 WHERE id = ?", [story.id])
+        return queued
 
     def record_health(self, event: NewEvent) -> dict[str, Any]:
         """Record a health alert (source broken/recovered, channel failing) outside of a check."""
@@ -118,6 +244,17 @@ class EventRecords:
                 )
             )
         return event
+
+    def update(self, update_id: int) -> dict[str, Any] | None:
+        """What an upgrading sighting brought to its event (for the short update message)."""
+        with self.state.lock:
+            rows = list(self.state.db.query("SELECT * FROM event_updates WHERE id = ?", [update_id]))
+        if not rows:
+            return None
+        update = dict(rows[0])
+        update["reasons"] = json.loads(update.get("reasons") or "[]")
+        update["official"] = bool(update.get("official"))
+        return update
 
     def quota_history(self, years: tuple[int, ...] | None = None) -> list[dict[str, Any]]:
         """Facts of earlier quota events that carried a year (only `years` when given), for quota deltas.

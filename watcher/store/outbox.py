@@ -74,7 +74,8 @@ class OutboxRecords:
         with self.state.transaction() as db:
             rows = list(
                 db.query(
-                    "SELECT id, event_id, tag, mode, attempts, done_targets FROM deliveries WHERE status = 'pending' "
+                    "SELECT id, event_id, tag, mode, attempts, done_targets, update_id FROM deliveries "
+                    "WHERE status = 'pending' "
                     "AND (next_attempt_at <= ? OR (? AND mode = 'digest')) "
                     f"AND id NOT IN ({','.join('?' * len(skip))}) ORDER BY next_attempt_at, id LIMIT ?",
                     [now, 1 if digests_now else 0, *skip, limit],
@@ -117,12 +118,14 @@ class OutboxRecords:
             )
         return status
 
-    def targets_done_for_event(self, event_id: int, except_delivery: int) -> set[str]:
-        """Targets that already have this event through another immediate delivery (the same URL under two tags)."""
+    def targets_done_for_event(self, event_id: int, except_delivery: int, update_id: int = 0) -> set[str]:
+        """Targets that already have this message (the event, or one update of it) through another immediate
+        delivery: the same URL under two tags gets it once."""
         with self.state.lock:
             rows = self.state.db.execute(
-                "SELECT done_targets FROM deliveries WHERE event_id = ? AND id != ? AND mode = 'immediate'",
-                [event_id, except_delivery],
+                "SELECT done_targets FROM deliveries WHERE event_id = ? AND id != ? AND mode = 'immediate' "
+                "AND update_id = ?",
+                [event_id, except_delivery, update_id],
             ).fetchall()
         return {target for (done,) in rows for target in json.loads(done or "[]")}
 
@@ -131,9 +134,9 @@ class OutboxRecords:
         with self.state.lock:
             return list(
                 self.state.db.query(
-                    "SELECT d.id, d.event_id, d.tag, d.mode, d.status, d.attempts, d.next_attempt_at, d.last_error, "
-                    f"d.created_at, d.sent_at, e.label, e.severity, e.title FROM deliveries d JOIN events e "
-                    f"ON e.id = d.event_id {where} ORDER BY d.id DESC LIMIT ?",
+                    "SELECT d.id, d.event_id, d.update_id, d.tag, d.mode, d.status, d.attempts, d.next_attempt_at, "
+                    "d.last_error, d.created_at, d.sent_at, e.label, e.severity, e.title FROM deliveries d "
+                    f"JOIN events e ON e.id = d.event_id {where} ORDER BY d.id DESC LIMIT ?",
                     [*params, limit],
                 )
             )

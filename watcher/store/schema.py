@@ -181,3 +181,41 @@ def unrouted_index(db: Database) -> None:
 def checks_filtered(db: Database) -> None:
     """How many items a source's `match` left out at each check: dropped items are counted, never silently lost."""
     db.execute("ALTER TABLE checks ADD COLUMN filtered INTEGER NOT NULL DEFAULT 0")
+@migrations(name="0007_story_state")
+def story_state(db: Database) -> None:
+    """What a merge decision needs: whether an event was seen at an official source, which item and text each
+    sighting had (successive edits of a watched page are separate events), the upgrades a later sighting
+    brought, and deliveries keyed by (event, tag, update) so an upgrade can reach a tag the event already reached.
+
+    Events recorded before this migration count as not official and their sightings as of unknown text: a
+    later official or different sighting is then an upgrade or an event of its own, never swallowed.
+    """
+    db.execute("ALTER TABLE events ADD COLUMN official INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE event_sources ADD COLUMN item_id TEXT")
+    db.execute("ALTER TABLE event_sources ADD COLUMN text_hash TEXT")
+    db.execute("ALTER TABLE event_sources ADD COLUMN page INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "CREATE TABLE event_updates (id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, source TEXT NOT NULL, "
+        "title TEXT, url TEXT, label TEXT NOT NULL, severity TEXT NOT NULL, official INTEGER NOT NULL DEFAULT 0, "
+        "was_label TEXT NOT NULL, was_severity TEXT NOT NULL, reasons TEXT NOT NULL DEFAULT '[]', "
+        "seen_at TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX event_updates_event ON event_updates (event_id)")
+    columns = (
+        "id, event_id, tag, mode, status, attempts, next_attempt_at, last_error, created_at, sent_at, digest_id, "
+        "claimed_at, done_targets, claimed_by"
+    )
+    db.execute(
+        "CREATE TABLE deliveries_new (id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, tag TEXT NOT NULL, "
+        "mode TEXT NOT NULL DEFAULT 'immediate', status TEXT NOT NULL DEFAULT 'pending', "
+        "attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL, last_error TEXT, "
+        "created_at TEXT NOT NULL, sent_at TEXT, digest_id INTEGER, claimed_at TEXT, "
+        "done_targets TEXT NOT NULL DEFAULT '[]', "
+        "claimed_by INTEGER, update_id INTEGER NOT NULL DEFAULT 0, UNIQUE (event_id, tag, update_id))"
+    )
+    db.execute(f"INSERT INTO deliveries_new ({columns}) SELECT {columns} FROM deliveries")
+    db.execute("DROP TABLE deliveries")
+    db.execute("ALTER TABLE deliveries_new RENAME TO deliveries")
+    db.execute("CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at)")
+    db.execute("CREATE INDEX deliveries_sent ON deliveries (status, sent_at)")
+    db.execute("CREATE INDEX deliveries_event ON deliveries (event_id)")
