@@ -12,8 +12,9 @@ from test_notify import configure
 from watcher.core.models import NewEvent
 from watcher.store.stories import Sighting, Story, decide
 
-TITLE = "商务部公告2025年第61号"
-CONTROL_BODY = "商务部公告2025年第61号 公布对境外相关稀土物项实施出口管制的决定。自公布之日起施行。"
+# A number the lexicon does not know as a control announcement: its bare title alone reads as irrelevant.
+TITLE = "商务部公告2025年第99号"
+CONTROL_BODY = "商务部公告2025年第99号 公布对境外相关稀土物项实施出口管制的决定。自公布之日起施行。"
 
 
 def rss(*entries: tuple[str, str, str]) -> str:
@@ -80,7 +81,7 @@ def test_an_official_notice_after_an_irrelevant_item_with_its_title_is_alerted(s
     (notice,) = [json.loads(line) for line in second.stdout.splitlines()]
     assert notice["label"] == "export_control" and notice["event_id"] == news["event_id"]  # one story
     (alert,) = site.received("/hook")
-    assert alert["title"].startswith("[EXPORT CONTROL · high] MOFCOM: 商务部公告2025年第61号")
+    assert alert["title"].startswith("[EXPORT CONTROL · high] MOFCOM: 商务部公告2025年第99号")
     assert "https://mofcom.example/61" in alert["message"]
 
 
@@ -89,11 +90,11 @@ def test_an_upgrade_of_a_delivered_story_sends_one_short_update(site, project):
     _sources(project, site, CONTROL_BODY)
     project.cli("check")
     (first,) = site.received("/hook")
-    assert first["title"].startswith("[EXPORT CONTROL · high] 商务部公告2025年第61号")  # the news outlet's
+    assert first["title"].startswith("[EXPORT CONTROL · high] 商务部公告2025年第99号")  # the news outlet's
     site.pages["/mofcom.xml"].set_body(rss((TITLE, "https://mofcom.example/61", CONTROL_BODY)).encode())
     project.cli("check")
     _, update = site.received("/hook")
-    assert update["title"].startswith("[UPDATE · EXPORT CONTROL · high] MOFCOM: 商务部公告2025年第61号")
+    assert update["title"].startswith("[UPDATE · EXPORT CONTROL · high] MOFCOM: 商务部公告2025年第99号")
     assert "(official source) now reports this story" in update["message"]
     assert "Was EXPORT CONTROL · high; now EXPORT CONTROL · high (an official source)" in update["message"]
     assert len(update["message"]) < len(first["message"]) + 200 and "Matched" not in update["message"]

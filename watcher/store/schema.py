@@ -181,6 +181,8 @@ def unrouted_index(db: Database) -> None:
 def checks_filtered(db: Database) -> None:
     """How many items a source's `match` left out at each check: dropped items are counted, never silently lost."""
     db.execute("ALTER TABLE checks ADD COLUMN filtered INTEGER NOT NULL DEFAULT 0")
+
+
 @migrations(name="0007_story_state")
 def story_state(db: Database) -> None:
     """What a merge decision needs: whether an event was seen at an official source, which item and text each
