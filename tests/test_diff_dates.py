@@ -6,7 +6,7 @@ import pytest
 
 from watcher.core.models import Item
 from watcher.diff import StoredItem, diff_items, text_diff
-from watcher.extract.dates import parse_date, parse_rfc822
+from watcher.extract.dates import parse_date
 
 
 @pytest.mark.parametrize(
@@ -31,11 +31,6 @@ from watcher.extract.dates import parse_date, parse_rfc822
 )
 def test_parse_date(text, expected):
     assert parse_date(text) == expected
-
-
-def test_parse_rfc822():
-    assert parse_rfc822("Tue, 15 Jul 2025 13:40:12 +0000") == "2025-07-15T13:40"
-    assert parse_rfc822("Thu, 09 Oct 2025 08:00:00 +0800") == "2025-10-09T00:00"
 
 
 def stored(item: Item, gone: bool = False) -> StoredItem:

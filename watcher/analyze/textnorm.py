@@ -54,11 +54,6 @@ def _t2s_table() -> dict[int, str]:
     return table
 
 
-def to_simplified(text: str) -> str:
-    """Map traditional characters to simplified ones (character by character)."""
-    return text.translate(_t2s_table())
-
-
 def normalize_pair(text: str) -> tuple[str, str]:
     """Return (display, normalised): the same text before and after traditional -> simplified.
 

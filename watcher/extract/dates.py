@@ -7,8 +7,7 @@ Ministry lists write `2025-10-09`, `[2025-10-09]`, `2025年10月9日` or
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
+from datetime import date, datetime
 
 _MONTHS = {
     name: number
@@ -55,19 +54,6 @@ def parse_date(text: str | None) -> str | None:
             if found:
                 return found
     return None
-
-
-def parse_rfc822(text: str | None) -> str | None:
-    """HTTP and RSS dates ("Thu, 09 Oct 2025 10:00:00 GMT") as ISO UTC date-time."""
-    if not text:
-        return None
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return parse_date(text)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M")
 
 
 def _build(groups: tuple[str | None, ...], order: str) -> str | None:

@@ -179,12 +179,6 @@ class CheckRecords:
             ids.append(cursor.lastrowid)
         return ids
 
-    def forget_source(self, name: str) -> None:
-        """Drop a source's state (used when an analyst renames or removes a watch for good)."""
-        with self.state.transaction() as db:
-            db.execute("DELETE FROM items WHERE source = ?", [name])
-            db.execute("DELETE FROM sources WHERE name = ?", [name])
-
 
 def _count(changes: list[Change], kind: str) -> int:
     return sum(1 for change in changes if change.change == kind)

@@ -172,8 +172,3 @@ def find_names(text: str) -> Names:
 def find_parties(text: str, kinds: tuple[str, ...] | None = None) -> list[str]:
     """Canonical party names in the order the text first names them, optionally of some kinds only."""
     return [name for name, kind in find_names(text)[0] if kinds is None or kind in kinds]
-
-
-def find_elements(text: str) -> list[str]:
-    """Element symbols (and 'graphite') in the order the text first names them."""
-    return find_names(text)[1]
