@@ -166,6 +166,26 @@ def test_config_hash_changes_with_what_is_extracted(tmp_path):
     same = load(tmp_path, base + 'interval = "6h"\n').sources[0]
     other = load(tmp_path, base.replace('"li"', '"ul > li"')).sources[0]
     assert first.config_hash == same.config_hash != other.config_hash
+    encoded = load(tmp_path, base + 'encoding = "latin-1"\n').sources[0]
+    assert encoded.config_hash not in (
+        first.config_hash,
+        load(tmp_path, base + 'encoding = "utf-8"\n').sources[0].config_hash,
+    )
+
+
+# Keys that only change when or how a source is fetched, or what happens to its changes, not which items it
+# yields. A new key must be put here or in RESHAPING: this test makes whoever adds one decide.
+NOT_RESHAPING = {
+    "name", "interval", "timeout", "headers", "tags", "enabled", "official", "baseline", "user_agent",
+    "max_bytes", "retries", "notify", "publisher", "severity", "detail",
+}  # fmt: skip
+
+
+def test_every_source_key_is_either_reshaping_or_not():
+    from watcher.config.sources import RESHAPING, Source
+
+    assert set(RESHAPING).isdisjoint(NOT_RESHAPING)
+    assert set(Source.model_fields) == set(RESHAPING) | NOT_RESHAPING
 
 
 def test_cli_sources_check(project):

@@ -141,6 +141,62 @@ def test_configuration_change_rebaselines_quietly(site, env):
     assert result.status == "baseline" and result.changes == []
 
 
+def test_fixing_the_encoding_rebaselines_instead_of_reporting_every_item(site, env):
+    page = site.add("/list", notices(1, 2, 3, 4, 5))  # UTF-8 Chinese titles
+    env.configure(encoding="latin-1")  # the analyst's mistake: every title is mojibake
+    env.check()
+    page.set_body(notices(6, 1, 2, 3, 4, 5).encode())
+    env.configure(encoding="utf-8")  # fixed, while one notice was added
+    result = env.check()
+    assert result.status == "baseline" and result.changes == []
+    titles = [row[0] for row in env.rows("SELECT title FROM items WHERE gone_at IS NULL ORDER BY item_id")]
+    assert "商务部公告2025年第6号" in titles and len(titles) == 6
+    page.set_body(notices(7, 6, 1, 2, 3, 4, 5).encode())
+    assert [(c.change, c.item.title) for c in env.check().changes] == [("new", "商务部公告2025年第7号")]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ({}, {"encoding": "utf-8"}),
+        ({"title": "a"}, {"title": "span"}),
+        ({}, {"base_url": "https://www.mofcom.gov.cn/zwgk/"}),
+        ({}, {"text": "a"}),
+        ({}, {"item": "ul.txtList_01 li"}),
+    ],
+)
+def test_every_key_that_changes_what_is_extracted_rebaselines(site, env, before, after):
+    site.add("/list", notices(1, 2))
+    env.configure(**before)
+    env.check()
+    env.configure(**after)
+    assert env.check().status == "baseline"
+
+
+def test_keys_that_do_not_change_the_items_do_not_rebaseline(site, env):
+    page = site.add("/list", notices(1, 2))
+    env.check()
+    page.set_body(notices(3, 1, 2).encode())
+    env.configure(interval="5m", tags=["x"], official=True, timeout="10s", detail={"max": 1}, notify=["ops"])
+    result = env.check()
+    assert result.status == "ok" and [(c.change, c.item.title) for c in result.changes] == [
+        ("new", "商务部公告2025年第3号")
+    ]
+
+
+def test_items_of_the_old_shape_are_retired_at_a_rebaseline_not_reported_removed(site, env):
+    old_rows = "".join(f'<p class="old"><a href="/old/{n}.html">旧栏目{n}</a></p>' for n in (1, 2))
+    page = site.add("/list", notices(1, 2).replace("<ul", old_rows + "<ul"))
+    env.configure(item="p.old")
+    assert env.check().items == 2
+    env.configure(item="ul.txtList_01 > li")  # the analyst points the entry at the right list
+    assert env.check().status == "baseline"
+    page.set_body(page.body + b"<!-- touched -->")
+    result = env.check()
+    assert result.status == "ok" and result.changes == []  # not: 2 removed
+    assert env.rows("SELECT COUNT(*) FROM items WHERE gone_at IS NULL") == [(2,)]
+
+
 def test_baseline_false_reports_everything_at_first(site, env):
     site.add("/list", notices(1, 2))
     env.configure(baseline=False)

@@ -112,6 +112,12 @@ class Common(BaseModel):
         return value
 
 
+#: Keys whose value changes which items a check extracts, or their titles and text: changing one makes
+#: the next check a quiet re-baseline instead of reporting every item as changed. `detail` is not one:
+#: detail text goes into the change only, never into the stored item, so editing it floods nothing.
+RESHAPING = ("url", "kind", "options", "encoding")
+
+
 class Source(Common):
     """One validated watch: what to fetch, how to read it, how often."""
 
@@ -126,8 +132,17 @@ class Source(Common):
 
     @cached_property
     def config_hash(self) -> str:
-        """Changes when what the source extracts changes, so the next check re-baselines quietly."""
-        shape = {"url": self.url, "kind": self.kind, "options": self.options.model_dump(mode="json")}
+        """Changes when what the source extracts changes, so the next check re-baselines quietly.
+
+        Covers every key in RESHAPING (all kind options: selectors, json_path, base_url, ...). A
+        key left at its default is not hashed, so adding a new reshaping key to watcher does not
+        re-baseline sources that never set it.
+        """
+        shape: dict[str, Any] = {"url": self.url, "kind": self.kind, "options": self.options.model_dump(mode="json")}
+        for key in RESHAPING:
+            value = getattr(self, key)
+            if key not in shape and value != Source.model_fields[key].default:
+                shape[key] = value
         return hashlib.sha1(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
 
 

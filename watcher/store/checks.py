@@ -152,6 +152,12 @@ class CheckRecords:
             ],
         )
         gone = [change.item.id for change in record.changes if change.change == "removed"]
+        if record.baselined:  # a (re-)baseline replaces the item set: items of an old shape are retired quietly
+            current = {item.id for item in record.items}
+            live = self.state.db.execute(
+                "SELECT item_id FROM items WHERE source = ? AND gone_at IS NULL", [record.source]
+            ).fetchall()
+            gone += [item_id for (item_id,) in live if item_id not in current]
         self.state.db.conn.executemany(
             "UPDATE items SET gone_at = ? WHERE source = ? AND item_id = ?",
             [(now, record.source, item_id) for item_id in gone],
