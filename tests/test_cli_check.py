@@ -82,7 +82,10 @@ def test_history_and_sources(site, project):
     assert "ministry" in history.output and "Notice B" in history.output and "new" in history.output
     as_json = [json.loads(line) for line in project.cli("history", "--json").output.splitlines()]
     assert [(row["change"], row["title"]) for row in as_json] == [("new", "Notice B")]
-    assert project.cli("history", "--source", "other").output.startswith("no changes recorded")
+    assert project.cli("history", "--source", "ministry", "--label", "quota").output.startswith("no changes recorded")
+    unknown = project.cli("history", "--source", "other")
+    assert unknown.exit_code == 2
+    assert "no source named 'other'" in unknown.output and "known: ministry" in unknown.output
     assert project.cli("history", "--since", "1h", "--json").output.count("\n") == 1
     assert project.cli("history", "--since", "2999-01-01", "--json").output == ""
     bad_since = project.cli("history", "--since", "yesterday")

@@ -8,6 +8,7 @@ import click
 
 from watcher.cli.context import AppContext
 from watcher.cli.table import render
+from watcher.core.timestamps import display
 
 
 @click.group(invoke_without_command=True)
@@ -61,7 +62,7 @@ def sources(ctx: click.Context, validate_only: bool, as_json: bool) -> None:
                     source.name,
                     source.kind,
                     _interval(source.interval),
-                    seen.get("last_check_at") or "-",
+                    display(seen.get("last_check_at"), config.settings.timezone) or "-",
                     status,
                     source.url,
                 ]

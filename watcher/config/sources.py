@@ -61,6 +61,17 @@ class Settings(BaseModel):
     lexicon: Path | None = Field(None, description="a user lexicon TOML that extends the shipped rules")
     failure_threshold: int = Field(3, ge=1, description="failed checks in a row before a 'source broken' alert")
     retention: Duration = Field(90 * 86400, gt=0, description="how long the check log and sent deliveries are kept")
+    timezone: str = Field(
+        "UTC", description="time zone of the times shown to people (CLI tables, alerts), e.g. 'Europe/Berlin'"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from watcher.core.timestamps import zone
+
+        zone(value)
+        return value
 
 
 class Common(BaseModel):

@@ -16,6 +16,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateErro
 from jinja2.sandbox import SandboxedEnvironment
 
 from watcher.core.errors import ConfigError
+from watcher.core.timestamps import display
 from watcher.notify import escape
 from watcher.notify.factsview import LABEL_NAMES, fact_lines, headline
 from watcher.notify.message import Message
@@ -48,7 +49,8 @@ def _environment(finalize: Any, loader: Any) -> SandboxedEnvironment:
 
 
 class Renderer:
-    def __init__(self, alerts_dir: Path | None) -> None:
+    def __init__(self, alerts_dir: Path | None, timezone: str = "UTC") -> None:
+        self.timezone = timezone  # times in messages are shown in this zone (`[settings] timezone`)
         packaged = FileSystemLoader(str(files("watcher") / "data" / "templates"))
         loaders = [FileSystemLoader(str(alerts_dir / "templates")), packaged] if alerts_dir else [packaged]
         self.where = str(alerts_dir / "templates") if alerts_dir else "packaged templates"
@@ -66,7 +68,7 @@ class Renderer:
     def alert(
         self, event: dict[str, Any], publisher: str | None = None, others: list[dict[str, Any]] | None = None
     ) -> Message:
-        context = _alert_context(event, publisher, others or [])
+        context = _alert_context(event, publisher, others or [], self.timezone)
         return Message(
             self._render("alert.title.j2", **context),
             self._render("alert.md.j2", **context),
@@ -82,7 +84,7 @@ class Renderer:
                     {
                         "label": label,
                         "name": LABEL_NAMES[label],
-                        "events": [_alert_context(e, e.get("publisher"), []) for e in members],
+                        "events": [_alert_context(e, e.get("publisher"), [], self.timezone) for e in members],
                     }
                 )
         context = {
@@ -90,7 +92,7 @@ class Renderer:
             "kind": kind,
             "count": len(events),
             "groups": groups,
-            "since": min((e["first_seen"] for e in events), default=""),
+            "since": display(min((e["first_seen"] for e in events), default=""), self.timezone),
         }
         return Message(self._render("digest.title.j2", **context), self._render("digest.md.j2", **context))
 
@@ -117,12 +119,12 @@ class Renderer:
             "publisher": None,
         }
         health = {**sample, "kind": "health", "label": "health", "facts": {"health": "source_broken"}}
-        alert = _alert_context(sample, "X", [{"source": "y", "url": "https://y.org", "title": "t"}])
+        alert = _alert_context(sample, "X", [{"source": "y", "url": "https://y.org", "title": "t"}], self.timezone)
         digest = {
             "tag": "digest",
             "kind": "digest",
             "count": 1,
-            "since": sample["first_seen"],
+            "since": display(sample["first_seen"], self.timezone),
             "groups": [{"label": "quota", "name": "QUOTA", "events": [alert]}],
         }
         contexts = {"alert": alert, "digest": digest, "health": {"event": health, "facts": health["facts"]}}
@@ -137,8 +139,13 @@ class Renderer:
                 ) from None
 
 
-def _alert_context(event: dict[str, Any], publisher: str | None, others: list[dict[str, Any]]) -> dict[str, Any]:
+def _alert_context(
+    event: dict[str, Any], publisher: str | None, others: list[dict[str, Any]], timezone: str = "UTC"
+) -> dict[str, Any]:
     facts = event.get("facts") or {}
+    # templates read `event.published` and `event.first_seen`: give them the times as people read them
+    event = {**event, "published": display(event.get("published"), timezone)}
+    event["first_seen"] = display(event.get("first_seen"), timezone)
     summary = (event.get("summary") or "").strip()
     if len(summary) > SUMMARY_LIMIT:
         summary = summary[: SUMMARY_LIMIT - 1].rstrip() + "…"

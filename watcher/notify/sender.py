@@ -68,7 +68,9 @@ class Notifier:
         alerts_dir: Path | None,
         publishers: dict[str, str | None] | None = None,
         random_fraction: Callable[[], float] = random.random,
+        timezone: str = "UTC",
     ) -> None:
+        self.timezone = timezone
         self.store = store
         self.routes = routes
         self.alerts_dir = alerts_dir
@@ -94,7 +96,7 @@ class Notifier:
             if self._renderer is None:
                 from watcher.notify.render import Renderer
 
-                self._renderer = Renderer(self.alerts_dir)
+                self._renderer = Renderer(self.alerts_dir, self.timezone)
             return self._renderer
 
     def validate(self) -> None:

@@ -33,7 +33,7 @@ def build_notifier(config: Config, store: Store, alerts_dir: Path | None, valida
     from watcher.notify.sender import Notifier
 
     publishers = {source.name: source.publisher for source in config.sources}
-    notifier = Notifier(store, load_routes(alerts_dir), alerts_dir, publishers)
+    notifier = Notifier(store, load_routes(alerts_dir), alerts_dir, publishers, timezone=config.settings.timezone)
     if validate:
         notifier.validate()
     return notifier
