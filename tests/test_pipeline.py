@@ -37,6 +37,7 @@ def env(site, tmp_path):
                 "retries": 0,
                 **extra,
             }
+            entry = {key: value for key, value in entry.items() if value is not None}  # None: leave the key out
             config = parse_config(
                 {"settings": {"host_interval": 0, "failure_threshold": 2}, "source": [entry]}, Path("t.toml")
             )
@@ -238,3 +239,26 @@ def test_run_checks_isolates_failures(site, tmp_path):
     assert results["a"].status == results["b"].status == "baseline"
     assert results["dead"].status == "error" and "HTTP 404" in results["dead"].error
     store.close()
+
+
+RULES_PAGE = """<html><head><title>China tightens export controls on rare earths: guidance for exporters</title></head>
+<body><main><h1>Export controls on rare earths</h1><p>This guidance explains the licensing rules.</p>
+{extra}<p>Page last reviewed: {day} October 2025</p></main></body></html>"""
+
+
+def test_a_page_edit_is_classified_by_what_changed_not_by_the_page_title(site, env):
+    page = site.add("/rules", RULES_PAGE.format(extra="", day=9))
+    env.configure(url=site.url("/rules"), kind="page", item=None, selector="main", official=True)
+    assert env.check().status == "baseline"
+    page.set_body(RULES_PAGE.format(extra="", day=10).encode())
+    (change,) = env.check().changes
+    assert change.diff == "- Page last reviewed: 9 October 2025\n+ Page last reviewed: 10 October 2025"
+    assert env.rows("SELECT label, severity FROM events") == [("irrelevant", "low")]
+
+    added = "<p>Export licences are now required for gallium and germanium items from 1 December 2025.</p>"
+    page.set_body(RULES_PAGE.format(extra=added, day=10).encode())
+    env.check()  # the same page edited again the same day: a new event, not merged into the first by its title
+    assert env.rows("SELECT label, severity FROM events ORDER BY id") == [
+        ("irrelevant", "low"),
+        ("export_control", "high"),
+    ]

@@ -50,6 +50,7 @@ def make_analyzer(config: Config, store: Store, eager: bool = False) -> Analyzer
             published=item.published,
             severity_override=source.severity,
             lexicon=lexicon(),
+            title_is_context=change.diff is not None,  # a page edit: classify the lines it added, not the title
         )
         if analysis.label == "quota" and analysis.facts.get("year"):
             year = analysis.facts["year"]
