@@ -51,6 +51,9 @@ def test_table_output_and_failing_source_exit_code(site, project):
     assert "good" in result.output and "baseline" in result.output
     assert "dead" in result.output and "error: HTTP 404" in result.output
     assert "2 sources checked: 0 new, 0 changed, 1 failed" in result.output
+    assert "1 source checked:" in project.cli("check", "--source", "good").output
+    listing = project.cli("sources").output
+    assert "error (1 failure)" in listing and "failures)" not in listing
 
 
 def test_check_named_source_and_unknown_name(site, project):

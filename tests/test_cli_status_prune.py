@@ -102,6 +102,16 @@ def test_times_are_shown_in_the_display_timezone_and_stored_in_utc(checked, site
     assert display(last_check, "Europe/Berlin") in checked.cli("sources").output
 
 
+def test_outbox_shows_the_whole_last_error_after_the_masked_url(checked):
+    store = Store.open(checked.state)
+    delivery = sent_delivery(store, status="dead", at="2026-11-01T10:00:00Z")
+    error = "json://127.0.0.1:48213/hooks/procurement/T0000000/B0000000/****: HTTP 500 Internal Server Error"
+    with store.transaction() as db:
+        db.execute("UPDATE deliveries SET last_error = ? WHERE id = ?", [error, delivery])
+    store.close()
+    assert error in checked.cli("outbox").output
+
+
 def test_status_shows_next_runs_while_a_daemon_holds_the_state(checked, site):
     store = Store.open(checked.state)
     store.upkeep.set_next_runs(

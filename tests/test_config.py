@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -191,12 +192,22 @@ def test_every_source_key_is_either_reshaping_or_not():
 def test_cli_sources_check(project):
     project.write_sources('[[source]]\nname = "a"\nurl = "https://x.org/"\nkind = "feed"\n')
     ok = project.cli("sources", "--check")
-    assert ok.exit_code == 0 and "OK, 1 sources (1 enabled)" in ok.output
+    assert ok.exit_code == 0 and "OK, 1 source (1 enabled)" in ok.output
+    assert json.loads(project.cli("sources", "--check", "--json").output) == {
+        "file": str(project.sources),
+        "valid": True,
+        "sources": 1,
+        "enabled": 1,
+    }
     project.write_sources('[[source]]\nname = "a"\nurl = "https://x.org/"\nkind = "feed"\ntimeout = -1\n')
     bad = project.cli("sources", "--check")
     assert bad.exit_code == 2
     assert "error: invalid configuration" in bad.output and "key 'timeout'" in bad.output
     assert "Traceback" not in bad.output
+    bad_json = project.cli("sources", "--check", "--json")
+    assert bad_json.exit_code == 2
+    report = json.loads(bad_json.output)
+    assert report["valid"] is False and "key 'timeout'" in report["problems"][0]
 
 
 def test_a_bad_header_value_is_not_echoed(tmp_path):

@@ -51,7 +51,7 @@ def outbox(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
                 row["attempts"],
                 display(row["sent_at"] or row["next_attempt_at"], zone),
                 f"[{row['label']}] {row['title']}",
-                row["last_error"] or "",
+                " ".join((row["last_error"] or "").split()),  # one line; the last column is not cut
             ]
             for row in rows
         ]
@@ -59,7 +59,7 @@ def outbox(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
             render(
                 ["ID", "TAG", "MODE", "STATUS", "TRIES", "SENT/NEXT", "EVENT", "LAST ERROR"],
                 table,
-                limits={6: 60, 7: 60},
+                limits={6: 60},  # the error starts with the target's masked URL: cut, it would lose the reason
             )
         )
 
