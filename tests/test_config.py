@@ -77,7 +77,7 @@ def test_unknown_key_names_entry_and_suggests(tmp_path):
     text = "\n".join(found)
     assert "[[source]] 'mofcom' (entry 1)" in text
     assert "unknown key 'itme'" in text and "did you mean 'item'?" in text
-    assert "missing" in text or "'item'" in text  # the required item selector is reported too
+    assert "[[source]] 'mofcom' (entry 1): key 'item': is required (CSS selector of one entry" in text
 
 
 def test_wrong_type_and_bad_interval(tmp_path):
@@ -89,6 +89,28 @@ def test_wrong_type_and_bad_interval(tmp_path):
     text = "\n".join(found)
     assert "[[source]] 'a' (entry 1): key 'official'" in text
     assert "key 'interval'" in text and "'90s', '30m', '6h'" in text
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ('severity = "urgent"', "key 'severity': must be 'high', 'medium' or 'low', or a table label -> level"),
+        ('severity = { quota = "urgent" }', "key 'severity': the level of quota must be 'high', 'medium' or 'low'"),
+        ('tags = "china"', """key 'tags': must be a list, e.g. ["china"]; got 'china'"""),
+        ("interval = 0", "key 'interval': must be at least 1s; got 0s"),
+        ('timeout = "0s"', "key 'timeout': must be more than 0s; got 0s"),
+        ('official = "yes"', "key 'official': must be true or false (without quotes); got 'yes'"),
+        ("enabled = 1", "key 'enabled': must be true or false (without quotes); got 1"),
+        ("retries = 20", "key 'retries': must be at most 10; got 20"),
+        ('headers = "x"', "key 'headers': must be a table"),
+    ],
+)
+def test_errors_speak_of_keys_lists_tables_and_units_not_pydantic_types(tmp_path, line, said):
+    found = problems(tmp_path, f'[[source]]\nname = "a"\nurl = "https://x.org/"\nkind = "feed"\n{line}\n')
+    assert len(found) == 1, found
+    assert said in found[0]
+    for jargon in ("Input should", "literal[", "tuple", "dictionary", "greater than", "Field required"):
+        assert jargon not in found[0]
 
 
 def test_bad_url_duplicate_name_unknown_kind_missing_name(tmp_path):

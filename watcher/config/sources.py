@@ -20,12 +20,14 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from watcher.config import messages
 from watcher.core.errors import ConfigError
 from watcher.core.units import parse_duration, parse_size
 from watcher.extract.registry import KindOptions, get_kind, kind_names
 
 DEFAULT_USER_AGENT = "watcher/0.1 (+https://github.com/watcher-alerts/watcher; set [settings] user_agent)"
 LABELS = ("quota", "export_control", "enforcement", "deal", "market", "irrelevant")
+LEVELS = ("high", "medium", "low")
 Level = Literal["high", "medium", "low"]
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 Size = Annotated[int, BeforeValidator(parse_size)]
@@ -83,9 +85,9 @@ class Common(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict, description="extra request headers")
     encoding: str | None = Field(None, description="force this charset, overriding header, meta and detection")
     tags: tuple[str, ...] = Field((), description="free labels that alert routes can match")
-    enabled: bool = Field(True, description="false keeps the entry but never checks it")
-    official: bool = Field(False, description="a government or company primary source (raises severity)")
-    baseline: bool = Field(True, description="the first check records items silently")
+    enabled: bool = Field(True, strict=True, description="false keeps the entry but never checks it")
+    official: bool = Field(False, strict=True, description="a government or company primary source (raises severity)")
+    baseline: bool = Field(True, strict=True, description="the first check records items silently")
     user_agent: str | None = Field(None, description="User-Agent for this source only")
     max_bytes: Size = Field(10_000_000, description="cap on the response body, e.g. '10MB'")
     retries: int = Field(3, ge=0, le=10, description="retries on connection errors, 429 and 5xx")
@@ -104,13 +106,23 @@ class Common(BaseModel):
                 raise ValueError(f"unknown encoding {value!r}; use e.g. 'utf-8', 'gb18030', 'big5'") from None
         return value
 
-    @field_validator("severity")
+    @field_validator("severity", mode="before")
     @classmethod
-    def _known_labels(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            unknown = sorted(set(value) - set(LABELS))
-            if unknown:
-                raise ValueError(f"unknown label(s) {', '.join(unknown)}; labels are {', '.join(LABELS)}")
+    def _severity(cls, value: Any) -> Any:
+        """One message for the one key, instead of pydantic's one per member of the union."""
+        levels = "'high', 'medium' or 'low'"
+        if value is None or value in LEVELS:
+            return value
+        if isinstance(value, str):
+            raise ValueError(f'must be {levels}, or a table label -> level such as {{ market = "low" }}')
+        if not isinstance(value, dict):
+            raise ValueError(f'must be {levels} in quotes, or a table label -> level such as {{ market = "low" }}')
+        unknown = sorted(set(value) - set(LABELS))
+        if unknown:
+            raise ValueError(f"unknown label(s) {', '.join(unknown)}; labels are {', '.join(LABELS)}")
+        wrong = sorted(label for label, level in value.items() if level not in LEVELS)
+        if wrong:
+            raise ValueError(f"the level of {', '.join(wrong)} must be {levels}")
         return value
 
     @field_validator("detail", mode="before")
@@ -286,8 +298,9 @@ def _validate(model: type[BaseModel], data: Any, where: str, problems: list[str]
         return model.model_validate(data)
     except ValidationError as error:
         fields = model.model_fields
+        seen: set[str] = set()
         for item in error.errors():
-            loc = [str(part) for part in item["loc"]]
+            loc = messages.key_of(item["loc"])
             key = ".".join(loc) or "?"
             if item["type"] == "extra_forbidden":
                 allowed = sorted(fields)
@@ -295,18 +308,23 @@ def _validate(model: type[BaseModel], data: Any, where: str, problems: list[str]
                     f"{where}: unknown key {key!r}{_suggest(loc[-1], allowed)}; allowed: {', '.join(allowed)}"
                 )
                 continue
-            message = item["msg"].removeprefix("Value error, ")
-            field = fields.get(loc[0]) if loc else None
-            described = f" ({field.description})" if field is not None and field.description else ""
-            problems.append(f"{where}: key {key!r}: {message}{_shown(loc, item.get('input'))}{described}")
+            if key in seen:  # a union (severity) reports once per member: the first says it
+                continue
+            seen.add(key)
+            top = fields.get(loc[0]) if loc else None
+            field = messages.field_of(model, loc)
+            described = f" ({top.description})" if top is not None and top.description else ""
+            said = messages.message(item, field)
+            shown = "" if item["type"] == "missing" else _shown(loc, item.get("input"), field)
+            problems.append(f"{where}: key {key!r}: {said}{shown}{described}")
         return None
 
 
-def _shown(loc: list[str], value: Any) -> str:
+def _shown(loc: list[str], value: Any, field: Any) -> str:
     """The offending value, unless it may hold a secret (headers carry tokens) or is too long to help."""
     if loc and loc[0] in ("headers", "user_agent"):
         return ""
-    text = repr(value)
+    text = messages.shown_value(value, field)
     return f"; got {text}" if len(text) <= 80 else f"; got a {type(value).__name__}"
 
 
