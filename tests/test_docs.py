@@ -72,3 +72,17 @@ def test_examples_name_sources_the_shipped_file_has():
     named = {(where, name) for where, text in texts for name in pattern.findall(text)}
     assert named, "the pattern finds the examples"
     assert sorted((where, name) for where, name in named if name not in shipped and name != "NAME") == []
+
+
+def test_no_instruction_installs_the_other_watcher_from_pypi():
+    """`watcher` on PyPI is an unrelated file watcher: we are `watcher-alerts`, installed from the clone or a wheel."""
+    import re
+    import tomllib
+
+    root = Path(__file__).parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["project"]
+    assert project["name"] == "watcher-alerts" and project["scripts"] == {"watcher": "watcher.cli:main"}
+    by_name = re.compile(r"pip install\s+(?:-\S+\s+)*['\"]?watcher(?:\[[^\]]*\])?['\"]?(?:\s|$)")
+    for path in [root / "README.md", root / "Dockerfile", *sorted((root / "deploy").iterdir())]:
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            assert not by_name.search(line), f"{path.name}:{number} installs PyPI's `watcher`: {line.strip()}"
