@@ -239,3 +239,32 @@ def test_a_bad_header_value_is_not_echoed(tmp_path):
     )
     text = "\n".join(found)
     assert "key 'headers.Authorization'" in text and "123456789" not in text
+
+
+def test_placeholder_contact_warns_at_start_until_it_is_replaced(tmp_path, caplog):
+    from watcher.pipeline.wiring import build_pipeline
+    from watcher.store import Store
+
+    sec = 'url = "https://www.sec.gov/cgi-bin/browse-edgar?action=getcompany"\nkind = "feed"\n'
+    text = (
+        '[settings]\nuser_agent = "watcher/0.1 (+https://github.com/watcher-alerts/watcher; ops@example.org)"\n'
+        f'[[source]]\nname = "sec"\n{sec}user_agent = "acme ops@example.org"\n'
+        f'[[source]]\nname = "fr"\n{sec}'
+        f'[[source]]\nname = "off"\n{sec}user_agent = "x ops@example.com"\nenabled = false\n'
+        '[[source]]\nname = "demo"\nurl = "http://127.0.0.1:8000/feed"\nkind = "feed"\nuser_agent = "x a@example.org"\n'
+    )
+    config = load(tmp_path, text)
+    assert config.placeholder_contacts() == ["[settings] user_agent", "[[source]] 'sec' user_agent"]
+    store = Store.open(tmp_path / "state")
+    with caplog.at_level("WARNING"):
+        build_pipeline(config, store)
+    (record,) = [r for r in caplog.records if "placeholder contact" in r.getMessage()]
+    assert "[settings] user_agent, [[source]] 'sec' user_agent still send the placeholder" in record.getMessage()
+
+    real = text.replace("ops@example.org", "buyers@acme-metals.com")
+    fixed = load(tmp_path, real)
+    assert fixed.placeholder_contacts() == []
+    caplog.clear()
+    build_pipeline(fixed, store)
+    assert not [r for r in caplog.records if "placeholder contact" in r.getMessage()]
+    store.close()

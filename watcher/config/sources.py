@@ -31,6 +31,9 @@ LEVELS = ("high", "medium", "low")
 Level = Literal["high", "medium", "low"]
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 Size = Annotated[int, BeforeValidator(parse_size)]
+# an e-mail at a domain reserved for examples (RFC 2606, RFC 6761): nobody reads that mailbox
+_PLACEHOLDER = re.compile(r"[\w.+-]+@(?:[\w-]+\.)*(?:example\.(?:org|com|net)|example|invalid|test)(?![\w.-])", re.I)
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -180,6 +183,20 @@ class Config(BaseModel):
 
     def get(self, name: str) -> Source | None:
         return next((source for source in self.sources if source.name == name), None)
+
+    def placeholder_contacts(self) -> list[str]:
+        """Where a User-Agent that enabled sources send still holds a placeholder e-mail (ops@example.org):
+        SEC EDGAR wants a real contact, and the shipped file carries one to be replaced."""
+        found = []
+        enabled = [source for source in self.enabled() if source.host not in _LOOPBACK]  # the demo's mirrors
+        if any(source.user_agent is None for source in enabled) and _PLACEHOLDER.search(self.settings.user_agent):
+            found.append("[settings] user_agent")
+        found += [
+            f"[[source]] {source.name!r} user_agent"
+            for source in enabled
+            if source.user_agent is not None and _PLACEHOLDER.search(source.user_agent)
+        ]
+        return found
 
 
 _SOURCE_KEYS = {"name", "url", "kind"}

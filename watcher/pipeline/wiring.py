@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,9 @@ if TYPE_CHECKING:
     from watcher.config.sources import Config, Source
     from watcher.core.models import Analysis, Change
     from watcher.store import Store
+
+
+log = logging.getLogger(__name__)
 
 
 def make_analyzer(config: Config, store: Store, eager: bool = False) -> Analyzer:
@@ -78,6 +82,15 @@ def build_pipeline(
     something is due, so a check with nothing to send does not import Apprise.
     """
     settings = config.settings
+    placeholders = config.placeholder_contacts()
+    if placeholders:
+        log.warning(
+            "%s: %s still send%s the placeholder contact e-mail: put your own address there "
+            "(SEC EDGAR requires a real contact in the User-Agent)",
+            config.path,
+            ", ".join(placeholders),
+            "s" if len(placeholders) == 1 else "",
+        )
     fetcher = Fetcher(user_agent=settings.user_agent, host_interval=settings.host_interval)
     pipeline = Pipeline(
         store=store,
