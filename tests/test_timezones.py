@@ -75,3 +75,13 @@ def test_an_unknown_timezone_is_a_configuration_error(project):
     result = project.cli("sources", "--check")
     assert result.exit_code == 2
     assert "[settings]: key 'timezone': unknown time zone 'Europe/Atlantis'" in result.output
+
+
+def test_since_dates_are_read_in_the_display_zone():
+    from watcher.cli.history_cmd import since_stamp
+
+    now = "2025-10-09T12:00:00Z"
+    assert since_stamp("2025-10-09", now) == "2025-10-09T00:00:00Z"
+    assert since_stamp("2025-10-09", now, "Europe/Berlin") == "2025-10-08T22:00:00Z"  # midnight in Berlin
+    assert since_stamp("2025-10-09T08:00", now, "Asia/Shanghai") == "2025-10-09T00:00:00Z"
+    assert since_stamp("24h", now, "Asia/Shanghai") == "2025-10-08T12:00:00Z"  # an age has no zone
