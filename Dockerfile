@@ -9,6 +9,7 @@
 
 FROM python:3.11-slim AS build
 WORKDIR /src
+# installed from this clone, never from PyPI: "watcher" there is another program (ours is "watcher-alerts")
 COPY pyproject.toml README.md ./
 COPY watcher ./watcher
 RUN python -m venv /opt/watcher \

@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         "failed": broken,
         "urlwatch_mojibake_pages": sorted(urlwatch.mojibake) if urlwatch else [],
         "versions": {
-            "watcher": f"{_version('watcher')} ({_git_revision()})",
+            "watcher": f"{_version('watcher-alerts')} ({_git_revision()})",
             "urlwatch": urlwatch_env.VERSION,
             "requests": _version("requests"),
             "lxml": _version("lxml"),

@@ -12,6 +12,9 @@ def page(*titles: str) -> str:
     return f"<html><body><ul class='list'>{rows}</ul></body></html>"
 
 
+CONTROL = "商务部公告2025年第61号 公布对境外相关稀土物项实施出口管制的决定"
+
+
 def test_first_check_silent_second_reports_exactly_the_new_item_third_gets_304(site, project):
     list_page = site.add("/list", page("Notice A", "Notice B"))
     project.write_sources(source_entry("ministry", site.url("/list"), item="ul.list > li"))
@@ -19,19 +22,24 @@ def test_first_check_silent_second_reports_exactly_the_new_item_third_gets_304(s
     first = project.cli("check", "--json")
     assert first.exit_code == 0 and first.output == ""
 
-    list_page.set_body(page("Notice A", "Notice B", "Notice C").encode())
-    second = project.cli("check", "--json")
+    list_page.set_body(page("Notice A", "Notice B", CONTROL).encode())
+    second = project.cli("check", "--json", "--no-notify")  # the default console channel would print too
     lines = [json.loads(line) for line in second.output.splitlines()]
     assert len(lines) == 1
     assert {key: lines[0][key] for key in ("source", "change", "id", "title", "url", "published")} == {
         "source": "ministry",
         "change": "new",
         "id": f"//127.0.0.1:{site.port}/n/3.html",
-        "title": "Notice C",
+        "title": CONTROL,
         "url": site.url("/n/3.html"),
         "published": "2025-10-03",
     }
-    assert lines[0]["label"] == "irrelevant" and set(lines[0]) >= {"severity", "matched", "facts", "event_id"}
+    # the classification travels with the change, and is the event the history recorded
+    assert (lines[0]["label"], lines[0]["severity"]) == ("export_control", "high")
+    assert {"出口管制", "稀土"} <= set(lines[0]["matched"])
+    assert lines[0]["facts"]["doc_no"] == "商务部公告2025年第61号"
+    (recorded,) = [json.loads(line) for line in project.cli("history", "--json").output.splitlines()]
+    assert recorded["event_id"] == lines[0]["event_id"] and recorded["label"] == "export_control"
 
     third = project.cli("check")
     assert third.exit_code == 0
@@ -51,6 +59,9 @@ def test_table_output_and_failing_source_exit_code(site, project):
     assert "good" in result.output and "baseline" in result.output
     assert "dead" in result.output and "error: HTTP 404" in result.output
     assert "2 sources checked: 0 new, 0 changed, 1 failed" in result.output
+    assert "1 source checked:" in project.cli("check", "--source", "good").output
+    listing = project.cli("sources").output
+    assert "error (1 failure)" in listing and "failures)" not in listing
 
 
 def test_check_named_source_and_unknown_name(site, project):
@@ -82,7 +93,10 @@ def test_history_and_sources(site, project):
     assert "ministry" in history.output and "Notice B" in history.output and "new" in history.output
     as_json = [json.loads(line) for line in project.cli("history", "--json").output.splitlines()]
     assert [(row["change"], row["title"]) for row in as_json] == [("new", "Notice B")]
-    assert project.cli("history", "--source", "other").output.startswith("no changes recorded")
+    assert project.cli("history", "--source", "ministry", "--label", "quota").output.startswith("no changes recorded")
+    unknown = project.cli("history", "--source", "other")
+    assert unknown.exit_code == 2
+    assert "no source named 'other'" in unknown.output and "known: ministry" in unknown.output
     assert project.cli("history", "--since", "1h", "--json").output.count("\n") == 1
     assert project.cli("history", "--since", "2999-01-01", "--json").output == ""
     bad_since = project.cli("history", "--since", "yesterday")

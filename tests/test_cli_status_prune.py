@@ -8,6 +8,7 @@ import pytest
 from conftest import source_entry
 
 from watcher.core.models import NewEvent
+from watcher.core.timestamps import display
 from watcher.daemon.statelock import StateLock
 from watcher.store import Store
 
@@ -73,7 +74,7 @@ def test_status_shows_each_source_the_outbox_and_the_last_delivery(checked):
     assert "baseline" in lines["a"] and "never checked" in lines["b"] and "disabled" in lines["c"]
     assert "daemon: not running" in output
     assert "outbox: 1 pending, 1 dead" in output and "1 sent" in output
-    assert "last delivery: 2026-11-01T10:00:00Z" in output and "to ops: Test alert" in output
+    assert "last delivery: 2026-11-01 10:00 UTC (" in output and "to ops: Test alert" in output
 
     picture = json.loads(checked.cli("status", "--json").output)
     assert picture["daemon"] == {"running": False, "pid": None}
@@ -82,6 +83,33 @@ def test_status_shows_each_source_the_outbox_and_the_last_delivery(checked):
     assert by_name["b"]["result"] is None and by_name["c"]["enabled"] is False
     assert picture["outbox"]["pending"] == 1 and picture["outbox"]["dead"] == 1
     assert picture["last_delivery"]["tag"] == "ops"
+
+
+def test_times_are_shown_in_the_display_timezone_and_stored_in_utc(checked, site):
+    text = checked.sources.read_text("utf-8").replace("[settings]", '[settings]\ntimezone = "Europe/Berlin"')
+    checked.sources.write_text(text, "utf-8")
+    store = Store.open(checked.state)
+    sent_delivery(store, at="2026-11-01T10:00:00Z")
+    sent_delivery(store, status="pending", at="2026-07-01T22:30:00Z")
+    store.close()
+    status = checked.cli("status").output
+    assert "last delivery: 2026-11-01 11:00 CET (" in status
+    outbox = checked.cli("outbox").output
+    assert "2026-11-01 11:00 CET" in outbox and "2026-07-02 00:30 CEST" in outbox
+    assert json.loads(checked.cli("status", "--json").output)["last_delivery"]["sent_at"] == "2026-11-01T10:00:00Z"
+    last_check = json.loads(checked.cli("sources", "--json").output.splitlines()[0])["last_check"]
+    assert last_check.endswith("Z")  # JSON keeps the stored UTC stamp
+    assert display(last_check, "Europe/Berlin") in checked.cli("sources").output
+
+
+def test_outbox_shows_the_whole_last_error_after_the_masked_url(checked):
+    store = Store.open(checked.state)
+    delivery = sent_delivery(store, status="dead", at="2026-11-01T10:00:00Z")
+    error = "json://127.0.0.1:48213/hooks/procurement/T0000000/B0000000/****: HTTP 500 Internal Server Error"
+    with store.transaction() as db:
+        db.execute("UPDATE deliveries SET last_error = ? WHERE id = ?", [error, delivery])
+    store.close()
+    assert error in checked.cli("outbox").output
 
 
 def test_status_shows_next_runs_while_a_daemon_holds_the_state(checked, site):
@@ -100,7 +128,7 @@ def test_status_shows_next_runs_while_a_daemon_holds_the_state(checked, site):
     finally:
         lock.release()
     assert "daemon: running (pid" in output
-    assert "2099-01-01T00:00:00Z (in " in output and "2099-01-01T00:05:00Z" in output
+    assert "2099-01-01 00:00 UTC (in " in output and "2099-01-01 00:05 UTC (in " in output
     assert picture["daemon"]["running"] is True
     assert {s["name"]: s["next_run"] for s in picture["sources"]}["b"] == "2099-01-01T00:05:00Z"
 

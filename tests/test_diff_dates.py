@@ -6,7 +6,7 @@ import pytest
 
 from watcher.core.models import Item
 from watcher.diff import StoredItem, diff_items, text_diff
-from watcher.extract.dates import parse_date, parse_rfc822
+from watcher.extract.dates import parse_date
 
 
 @pytest.mark.parametrize(
@@ -15,9 +15,10 @@ from watcher.extract.dates import parse_date, parse_rfc822
         ("2025-10-09", "2025-10-09"),
         ("[2025-10-09]", "2025-10-09"),
         ("2025年10月9日", "2025-10-09"),
-        ("发布时间：2025年04月04日 18:00", "2025-04-04T18:00"),
-        ("2025/10/09 10:00", "2025-10-09T10:00"),
-        ("2025-04-04 18:00:00", "2025-04-04T18:00"),
+        # a time without a zone keeps only its date: the zone is unknown, so the time cannot be stored as UTC
+        ("发布时间：2025年04月04日 18:00", "2025-04-04"),
+        ("2025/10/09 10:00", "2025-10-09"),
+        ("2025-04-04 18:00:00", "2025-04-04"),
         ("Oct 9, 2025", "2025-10-09"),
         ("October 9th, 2025", "2025-10-09"),
         ("9 October 2025", "2025-10-09"),
@@ -33,9 +34,42 @@ def test_parse_date(text, expected):
     assert parse_date(text) == expected
 
 
-def test_parse_rfc822():
-    assert parse_rfc822("Tue, 15 Jul 2025 13:40:12 +0000") == "2025-07-15T13:40"
-    assert parse_rfc822("Thu, 09 Oct 2025 08:00:00 +0800") == "2025-10-09T00:00"
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tue, 15 Jul 2025 23:30:00 -0400", "2025-07-16T03:30:00Z"),  # RSS: the instant, in UTC
+        ("Thu, 09 Oct 2025 08:00:00 +0800", "2025-10-09T00:00:00Z"),
+        ("Thu, 09 Oct 2025 07:12:00 GMT", "2025-10-09T07:12:00Z"),
+        ("Mon, 06 Jan 2025 09:00:00 EST", "2025-01-06T14:00:00Z"),
+        ("2026-07-14T23:10:00.000Z", "2026-07-14T23:10:00Z"),  # ASX: UTC, already the next day in Sydney
+        ("2021-04-16T21:53:26-04:00", "2021-04-17T01:53:26Z"),  # Atom
+        ("2025-10-09T10:00+08:00", "2025-10-09T02:00:00Z"),
+        ("Oct 9, 2025 10:00 PM EDT", "2025-10-10T02:00:00Z"),
+        ("9 October 2025, 14:00 UTC", "2025-10-09T14:00:00Z"),
+        ("2025-10-09 08:00 GMT+8", "2025-10-09T00:00:00Z"),
+        ("2025-10-09 10:00-12:00", "2025-10-09"),  # a time range, not a zone
+        ("2025-10-09 10:00 +2500", "2025-10-09"),  # no such offset
+    ],
+)
+def test_parse_date_keeps_the_zone_as_a_utc_instant(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "zone", "shown"),
+    [
+        ("2025-07-16T03:30:00Z", "UTC", "2025-07-16 03:30 UTC"),
+        ("2025-07-16T03:30:00Z", "Europe/Berlin", "2025-07-16 05:30 CEST"),
+        ("2026-07-14T23:10:00Z", "Australia/Sydney", "2026-07-15 09:10 AEST"),
+        ("2025-10-09", "Asia/Tokyo", "2025-10-09"),  # a date has no zone: never shifted
+        ("2025-07-15T23:30", "Europe/Berlin", "2025-07-15 23:30"),  # stored by an older watcher: zone unknown
+        (None, "UTC", ""),
+    ],
+)
+def test_display_shows_instants_in_the_display_zone_and_dates_as_they_are(value, zone, shown):
+    from watcher.core.timestamps import display
+
+    assert display(value, zone) == shown
 
 
 def stored(item: Item, gone: bool = False) -> StoredItem:
@@ -77,7 +111,7 @@ def test_text_diff_of_identical_lines_is_empty():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("07/10/2025 06:30:00", "2025-07-10T06:30"),
+        ("07/10/2025 06:30:00", "2025-07-10"),
         ("7/1/2025", "2025-07-01"),
         ("25/12/2025", "2025-12-25"),
     ],

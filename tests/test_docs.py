@@ -58,3 +58,31 @@ def test_help_lists_every_available_command():
     output = CliRunner().invoke(cli, ["--help"]).output
     for name in cli.list_commands(click.Context(cli)):
         assert name in output and COMMANDS[name][2].split(":")[0][:20] in output
+
+
+def test_examples_name_sources_the_shipped_file_has():
+    """A new user copies `watcher history --source X` from --help or the README: X must exist."""
+    import re
+
+    from watcher.config.sources import load_config
+
+    shipped = {source.name for source in load_config(Path(__file__).parent.parent / "sources.toml").sources}
+    texts = [("README.md", README)] + [(f"watcher {name} --help", command.help or "") for name, command in commands()]
+    pattern = re.compile(r"(?:--source[ =]|-s |source=\")([a-z][a-z0-9._-]+)")
+    named = {(where, name) for where, text in texts for name in pattern.findall(text)}
+    assert named, "the pattern finds the examples"
+    assert sorted((where, name) for where, name in named if name not in shipped and name != "NAME") == []
+
+
+def test_no_instruction_installs_the_other_watcher_from_pypi():
+    """`watcher` on PyPI is an unrelated file watcher: we are `watcher-alerts`, installed from the clone or a wheel."""
+    import re
+    import tomllib
+
+    root = Path(__file__).parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["project"]
+    assert project["name"] == "watcher-alerts" and project["scripts"] == {"watcher": "watcher.cli:main"}
+    by_name = re.compile(r"pip install\s+(?:-\S+\s+)*['\"]?watcher(?:\[[^\]]*\])?['\"]?(?:\s|$)")
+    for path in [root / "README.md", root / "Dockerfile", *sorted((root / "deploy").iterdir())]:
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            assert not by_name.search(line), f"{path.name}:{number} installs PyPI's `watcher`: {line.strip()}"

@@ -37,6 +37,7 @@ def env(site, tmp_path):
                 "retries": 0,
                 **extra,
             }
+            entry = {key: value for key, value in entry.items() if value is not None}  # None: leave the key out
             config = parse_config(
                 {"settings": {"host_interval": 0, "failure_threshold": 2}, "source": [entry]}, Path("t.toml")
             )
@@ -141,6 +142,62 @@ def test_configuration_change_rebaselines_quietly(site, env):
     assert result.status == "baseline" and result.changes == []
 
 
+def test_fixing_the_encoding_rebaselines_instead_of_reporting_every_item(site, env):
+    page = site.add("/list", notices(1, 2, 3, 4, 5))  # UTF-8 Chinese titles
+    env.configure(encoding="latin-1")  # the analyst's mistake: every title is mojibake
+    env.check()
+    page.set_body(notices(6, 1, 2, 3, 4, 5).encode())
+    env.configure(encoding="utf-8")  # fixed, while one notice was added
+    result = env.check()
+    assert result.status == "baseline" and result.changes == []
+    titles = [row[0] for row in env.rows("SELECT title FROM items WHERE gone_at IS NULL ORDER BY item_id")]
+    assert "商务部公告2025年第6号" in titles and len(titles) == 6
+    page.set_body(notices(7, 6, 1, 2, 3, 4, 5).encode())
+    assert [(c.change, c.item.title) for c in env.check().changes] == [("new", "商务部公告2025年第7号")]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ({}, {"encoding": "utf-8"}),
+        ({"title": "a"}, {"title": "span"}),
+        ({}, {"base_url": "https://www.mofcom.gov.cn/zwgk/"}),
+        ({}, {"text": "a"}),
+        ({}, {"item": "ul.txtList_01 li"}),
+    ],
+)
+def test_every_key_that_changes_what_is_extracted_rebaselines(site, env, before, after):
+    site.add("/list", notices(1, 2))
+    env.configure(**before)
+    env.check()
+    env.configure(**after)
+    assert env.check().status == "baseline"
+
+
+def test_keys_that_do_not_change_the_items_do_not_rebaseline(site, env):
+    page = site.add("/list", notices(1, 2))
+    env.check()
+    page.set_body(notices(3, 1, 2).encode())
+    env.configure(interval="5m", tags=["x"], official=True, timeout="10s", detail={"max": 1}, notify=["ops"])
+    result = env.check()
+    assert result.status == "ok" and [(c.change, c.item.title) for c in result.changes] == [
+        ("new", "商务部公告2025年第3号")
+    ]
+
+
+def test_items_of_the_old_shape_are_retired_at_a_rebaseline_not_reported_removed(site, env):
+    old_rows = "".join(f'<p class="old"><a href="/old/{n}.html">旧栏目{n}</a></p>' for n in (1, 2))
+    page = site.add("/list", notices(1, 2).replace("<ul", old_rows + "<ul"))
+    env.configure(item="p.old")
+    assert env.check().items == 2
+    env.configure(item="ul.txtList_01 > li")  # the analyst points the entry at the right list
+    assert env.check().status == "baseline"
+    page.set_body(page.body + b"<!-- touched -->")
+    result = env.check()
+    assert result.status == "ok" and result.changes == []  # not: 2 removed
+    assert env.rows("SELECT COUNT(*) FROM items WHERE gone_at IS NULL") == [(2,)]
+
+
 def test_baseline_false_reports_everything_at_first(site, env):
     site.add("/list", notices(1, 2))
     env.configure(baseline=False)
@@ -182,3 +239,26 @@ def test_run_checks_isolates_failures(site, tmp_path):
     assert results["a"].status == results["b"].status == "baseline"
     assert results["dead"].status == "error" and "HTTP 404" in results["dead"].error
     store.close()
+
+
+RULES_PAGE = """<html><head><title>China tightens export controls on rare earths: guidance for exporters</title></head>
+<body><main><h1>Export controls on rare earths</h1><p>This guidance explains the licensing rules.</p>
+{extra}<p>Page last reviewed: {day} October 2025</p></main></body></html>"""
+
+
+def test_a_page_edit_is_classified_by_what_changed_not_by_the_page_title(site, env):
+    page = site.add("/rules", RULES_PAGE.format(extra="", day=9))
+    env.configure(url=site.url("/rules"), kind="page", item=None, selector="main", official=True)
+    assert env.check().status == "baseline"
+    page.set_body(RULES_PAGE.format(extra="", day=10).encode())
+    (change,) = env.check().changes
+    assert change.diff == "- Page last reviewed: 9 October 2025\n+ Page last reviewed: 10 October 2025"
+    assert env.rows("SELECT label, severity FROM events") == [("irrelevant", "low")]
+
+    added = "<p>Export licences are now required for gallium and germanium items from 1 December 2025.</p>"
+    page.set_body(RULES_PAGE.format(extra=added, day=10).encode())
+    env.check()  # the same page edited again the same day: a new event, not merged into the first by its title
+    assert env.rows("SELECT label, severity FROM events ORDER BY id") == [
+        ("irrelevant", "low"),
+        ("export_control", "high"),
+    ]

@@ -191,7 +191,14 @@ def test_errors_are_messages_with_exit_codes(site, project):
     bad_kind = project.cli("sources", "try", site.url("/list"), "--kind", "rss")
     assert bad_kind.exit_code == 2 and "unknown kind 'rss'" in bad_kind.output
     bad_css = project.cli("sources", "try", site.url("/list"), "--item", "ul >")
-    assert bad_css.exit_code == 2 and "invalid CSS selector" in bad_css.output
+    assert bad_css.exit_code == 2 and "--item: invalid CSS selector" in bad_css.output
+    not_a_url = project.cli("sources", "try", "notaurl")
+    assert not_a_url.exit_code == 2 and "URL: 'notaurl' is not an http(s) URL with a host" in not_a_url.output
+    bad_encoding = project.cli("sources", "try", site.url("/list"), "--encoding", "nosuch")
+    assert bad_encoding.exit_code == 2 and "--encoding: unknown encoding 'nosuch'" in bad_encoding.output
+    for result in (bad_css, not_a_url, bad_encoding):  # the arguments are named, not a [[source]] nobody wrote
+        assert "[[source]]" not in result.output and "'try'" not in result.output
+        assert "invalid configuration" not in result.output
     not_a_list = project.cli("sources", "try", site.url("/list"))
     assert "no repeated element with one link and a date-looking text; pass --item SELECTOR" in not_a_list.stdout
 

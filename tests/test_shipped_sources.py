@@ -83,3 +83,23 @@ def test_match_keeps_the_domain_items_and_leaves_out_the_rest(site, source):
     assert kept and want_out, "a snapshot of a broad feed needs both domain items and distractors"
     assert [item.title for item in items if item not in kept] == want_out
     assert left_out == len(want_out) == len(items) - len(kept)
+
+
+def test_dod_entry_polls_the_releases_feed_its_snapshot_came_from():
+    source = CONFIG.get("dod-releases")
+    assert "ContentType=9&" in source.url  # ContentType=1 is the news-stories feed
+    body = (SNAPSHOTS / "dod-releases" / "body.xml").read_text("utf-8")
+    assert "<title>News Releases</title>" in body
+    assert f'<atom:link href="{source.url.replace("&", "&amp;")}" rel="self"' in body
+
+
+@pytest.mark.parametrize("list_class", ["conList_ull", "conList_ul"])
+def test_gacc_entry_matches_both_list_classes(site, list_class):
+    source = CONFIG.get("gacc-news")
+    body = (SNAPSHOTS / "gacc-news" / "body.html").read_text("utf-8")
+    assert 'class="conList_ull"' in body  # the class real list pages use
+    site.add("/list", body.replace('class="conList_ull"', f'class="{list_class}"'))
+    fetched = Fetcher(user_agent="t", host_interval=0).fetch(site.url("/list"))
+    fetched.final_url = source.url
+    expected = json.loads((SNAPSHOTS / "gacc-news" / "expected.json").read_text("utf-8"))
+    assert [item.title for item in make_extractor("html").extract(fetched, source)] == [e["title"] for e in expected]

@@ -58,8 +58,3 @@ def text_diff(old: str, new: str) -> str:
         if tag in ("replace", "insert"):
             out.extend(f"+ {line}" for line in new_lines[j1:j2])
     return "\n".join(out)
-
-
-def added_text(diff: str) -> str:
-    """Only the added lines of a text diff, without their markers: what classification should read."""
-    return "\n".join(line[2:] for line in diff.splitlines() if line.startswith("+ "))

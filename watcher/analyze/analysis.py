@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from watcher.analyze.classify import IRRELEVANT, collect, decide, fields_of
+from watcher.analyze.classify import GATE, IRRELEVANT, collect, decide, fields_of
 from watcher.analyze.facts import extract_normalized
 from watcher.analyze.facts.names import merge_names, names_from_hits
 from watcher.analyze.lexicon import Lexicon, load_lexicon
@@ -41,20 +41,49 @@ def analyze(
     severity_override: str | Mapping[str, str] | None = None,
     lexicon: Lexicon | None = None,
     model: Model | None = None,
+    title_is_context: bool = False,
 ) -> Analysis:
-    """Label, severity, deciding terms, facts and score of one change (`model`: instead of the lexicon's)."""
+    """Label, severity, deciding terms, facts and score of one change (`model`: instead of the lexicon's).
+
+    `title_is_context`: `text` is what changed (the lines a `page` edit added) and `title` only says
+    what the page is about. Then the title may pass the relevance gate, and only when the change itself
+    carries a label's words; the label, its score and the facts come from `text` alone, so a page titled
+    "export controls" whose edit is "Page last reviewed: 10 October" is irrelevant.
+    """
     lexicon = lexicon or load_lexicon()
     fields = fields_of(title or "", text or "", lexicon)
     name_hits: list[list[Hit]] = []
-    result = decide(collect(fields, lexicon, name_hits), fields, lexicon, model)
-    names = merge_names(
-        [names_from_hits(field[1], hits, lexicon.name_start) for field, hits in zip(fields, name_hits, strict=True)]
-    )
-    facts = extract_normalized("\n".join(field[1] for field in fields), published=published, names=names)
+    evidence = collect(fields, lexicon, name_hits)
+    context = 0 if title_is_context and title and len(fields) > 0 else None  # fields_of puts the title first
+    if context is not None:
+        evidence = _title_as_context(evidence, lexicon)
+    result = decide(evidence, fields, lexicon, model)
+    used = [
+        (field, hits) for number, (field, hits) in enumerate(zip(fields, name_hits, strict=True)) if number != context
+    ]
+    names = merge_names([names_from_hits(field[1], hits, lexicon.name_start) for field, hits in used])
+    facts = extract_normalized("\n".join(field[1] for field, _ in used), published=published, names=names)
     if result.label != IRRELEVANT:  # an irrelevant change keeps only the doc_type its own figures imply
         facts.setdefault("doc_type", result.label)
     level = severity(result.label, official=official, facts=facts, override=severity_override, lexicon=lexicon)
     return Analysis(label=result.label, severity=level, matched=list(result.matched), facts=facts, score=result.score)
+
+
+def _title_as_context(evidence: dict[int, dict[str, Any]], lexicon: Lexicon) -> dict[int, dict[str, Any]]:
+    """Evidence without the title's (field 0) label terms; its gate terms stay only if the body has a label term."""
+
+    def body_only(found: dict[str, Any]) -> dict[str, Any]:
+        return {term: hit for term, hit in found.items() if hit[4] != 0}  # hit[4]: the field it was found in
+
+    groups = lexicon.groups
+    labels = {group: body_only(found) for group, found in evidence.items() if groups[group].section != GATE}
+    body_speaks = any(terms and groups[group].weight > 0 for group, terms in labels.items())
+    gates = {
+        group: found if body_speaks else body_only(found)
+        for group, found in evidence.items()
+        if groups[group].section == GATE
+    }
+    return {group: terms for group, terms in {**labels, **gates}.items() if terms}
 
 
 def _latest(history: list[dict[str, Any]], key: str, year: int, batch: int | None) -> dict[str, Any] | None:

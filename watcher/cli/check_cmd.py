@@ -10,8 +10,9 @@ from typing import Any
 import click
 
 from watcher.cli.context import AppContext
-from watcher.cli.table import render
+from watcher.cli.table import plural, render
 from watcher.core.models import CheckResult
+from watcher.core.timestamps import display
 
 
 @click.command()
@@ -56,7 +57,7 @@ def check(
     \b
     Example:
         watcher check
-        watcher check --source mofcom-announcements --json
+        watcher check --source mofcom-policy-releases --json
     """
     from watcher.pipeline.check import run_checks
     from watcher.pipeline.wiring import build_pipeline
@@ -78,7 +79,7 @@ def check(
     order = {source.name: index for index, source in enumerate(sources)}
     results.sort(key=lambda result: order[result.source])
     if not as_json:
-        click.echo(render_results(results))
+        click.echo(render_results(results, config.settings.timezone))
     if not no_notify and pipeline.deliver is not None:
         if as_json:  # stdout is JSON only: console:// alert cards (and anything else a channel prints) go to stderr
             with contextlib.redirect_stdout(sys.stderr):
@@ -131,7 +132,7 @@ def change_lines(result: CheckResult) -> list[dict[str, Any]]:
     return lines
 
 
-def render_results(results: list[CheckResult]) -> str:
+def render_results(results: list[CheckResult], zone: str = "UTC") -> str:
     rows = []
     for result in results:
         status = result.status if not result.error else f"{result.status}: {result.error}"
@@ -148,7 +149,7 @@ def render_results(results: list[CheckResult]) -> str:
         for result, index, change in changes:
             event = next((event for event in result.events if event.get("change_index") == index), None)
             label = f" [{event['label']} · {event['severity']}]" if event else ""
-            date = f" ({change.item.published})" if change.item.published else ""
+            date = f" ({display(change.item.published, zone)})" if change.item.published else ""
             out.append(f"{'+' if change.change == 'new' else '~'} {result.source}{label}: {change.item.title}{date}")
             if change.item.url:
                 out.append(f"    {change.item.url}")
@@ -156,5 +157,5 @@ def render_results(results: list[CheckResult]) -> str:
     total_new = sum(result.count("new") for result in results)
     total_changed = sum(result.count("changed") for result in results)
     out.append("")
-    out.append(f"{len(results)} sources checked: {total_new} new, {total_changed} changed, {failed} failed")
+    out.append(f"{plural(len(results), 'source')} checked: {total_new} new, {total_changed} changed, {failed} failed")
     return "\n".join(out)

@@ -26,6 +26,15 @@ class AppContext:
             self._config = load_config(self.sources_file)
         return self._config
 
+    def timezone(self) -> str:
+        """`[settings] timezone`, the zone times are shown in; UTC when sources.toml cannot be read."""
+        from watcher.core.errors import ConfigError
+
+        try:
+            return self.config().settings.timezone
+        except ConfigError:
+            return "UTC"
+
     def store(self) -> Store:
         """Open (and if needed create) the state database."""
         from watcher.store import Store

@@ -5,18 +5,19 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from typing import Any
 
 import click
 
 from watcher.cli.context import AppContext
 from watcher.cli.table import render
-from watcher.core.timestamps import iso, shift
+from watcher.core.timestamps import display, iso, shift, zone
 
 _RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")
 
 
-def since_stamp(value: str, now_stamp: str) -> str:
-    """`--since` as a stored timestamp: a date (2025-10-09), a date-time, or a relative age (24h, 7d, 2w)."""
+def since_stamp(value: str, now_stamp: str, timezone: str = "UTC") -> str:
+    """`--since` as a stored timestamp: a date (2025-10-09) or date-time in the display zone, or an age (24h, 7d)."""
     from datetime import datetime
 
     value = value.strip()
@@ -27,7 +28,7 @@ def since_stamp(value: str, now_stamp: str) -> str:
         return shift(now_stamp, -delta.total_seconds())
     for pattern in ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
         try:
-            return iso(datetime.strptime(value, pattern))
+            return iso(datetime.strptime(value, pattern).replace(tzinfo=zone(timezone)))
         except ValueError:
             continue
     raise click.BadParameter(
@@ -37,7 +38,11 @@ def since_stamp(value: str, now_stamp: str) -> str:
 
 @click.command()
 @click.option("--source", "-s", help="Only this source.")
-@click.option("--since", help="Only changes detected since a date (2025-10-09) or an age (24h, 7d), in UTC.")
+@click.option(
+    "--since",
+    help="Only changes detected since a date (2025-10-09), a date-time or an age (24h, 7d); "
+    "dates in [settings] timezone.",
+)
 @click.option("--label", metavar="LABEL", help="Only changes classified with this label (e.g. quota, deal).")
 @click.option("--limit", "-n", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--removed/--no-removed", default=False, show_default=True, help="Include items that left their page.")
@@ -51,7 +56,7 @@ def history(
     \b
     Example:
         watcher history --since 7d --label quota
-        watcher history --source miit-raw-materials --json
+        watcher history --source miit-notices --json
     """
     if label is not None:
         from watcher.core.labels import shipped
@@ -63,7 +68,10 @@ def history(
     if store is None:
         click.echo(f"no state in {app.state_dir} yet: run `watcher check` first", err=True)
         return
-    since_value = since_stamp(since, store.now()) if since else None
+    if source is not None:
+        _known_source(app, store, source)
+    timezone = app.timezone()
+    since_value = since_stamp(since, store.now(), timezone) if since else None
     rows = store.reports.history(source=source, since=since_value, label=label, limit=limit, include_removed=removed)
     store.close()
     if as_json:
@@ -75,7 +83,7 @@ def history(
         return
     table = [
         [
-            row["detected_at"],
+            display(row["detected_at"], timezone),
             row["source"],
             row["change"],
             f"{row['label']}/{row['severity']}" if row.get("label") else "-",
@@ -84,6 +92,23 @@ def history(
         for row in rows
     ]
     click.echo(render(["DETECTED", "SOURCE", "CHANGE", "LABEL", "TITLE"], table, limits={1: 28, 4: 80}))
+
+
+def _known_source(app: AppContext, store: Any, name: str) -> None:
+    """A `--source` that neither sources.toml nor the state knows is a typo, not an empty history."""
+    from watcher.core.errors import ConfigError
+
+    try:
+        configured = [source.name for source in app.config().sources]
+    except ConfigError:  # history must stay readable while sources.toml is being fixed
+        configured = []
+    if name in configured:
+        return
+    stored = store.reports.source_rows()
+    if name not in stored:
+        store.close()
+        known = ", ".join(dict.fromkeys([*configured, *sorted(stored)])) or "none"
+        raise click.UsageError(f"no source named {name!r} in {app.sources_file} or the state; known: {known}")
 
 
 def _public(row: dict) -> dict:

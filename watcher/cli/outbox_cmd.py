@@ -8,6 +8,7 @@ import click
 
 from watcher.cli.context import AppContext
 from watcher.cli.table import render
+from watcher.core.timestamps import display
 
 
 @click.group(invoke_without_command=True)
@@ -37,6 +38,7 @@ def outbox(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
+    zone = app.timezone()
     summary = ", ".join(f"{name} {counts.get(name, 0)}" for name in ("pending", "sending", "sent", "dead"))
     click.echo(f"outbox: {summary}")
     if rows:
@@ -47,9 +49,9 @@ def outbox(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
                 row["mode"],
                 row["status"],
                 row["attempts"],
-                row["sent_at"] or row["next_attempt_at"],
+                display(row["sent_at"] or row["next_attempt_at"], zone),
                 f"[{row['label']}] {row['title']}",
-                row["last_error"] or "",
+                " ".join((row["last_error"] or "").split()),  # one line; the last column is not cut
             ]
             for row in rows
         ]
@@ -57,7 +59,7 @@ def outbox(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
             render(
                 ["ID", "TAG", "MODE", "STATUS", "TRIES", "SENT/NEXT", "EVENT", "LAST ERROR"],
                 table,
-                limits={6: 60, 7: 60},
+                limits={6: 60},  # the error starts with the target's masked URL: cut, it would lose the reason
             )
         )
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import click
 
 from watcher.cli.context import AppContext
-from watcher.cli.table import render
+from watcher.cli.table import plural, render
+from watcher.core.timestamps import display
 
 
 @click.group(invoke_without_command=True)
@@ -25,11 +27,10 @@ def sources(ctx: click.Context, validate_only: bool, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     app: AppContext = ctx.obj
-    config = app.config()
     if validate_only:
-        enabled = len(config.enabled())
-        click.echo(f"{config.path}: OK, {len(config.sources)} sources ({enabled} enabled)")
+        _validate(app, as_json)
         return
+    config = app.config()
     store = app.existing_store()
     state = store.reports.source_rows() if store is not None else {}
     rows = []
@@ -39,7 +40,7 @@ def sources(ctx: click.Context, validate_only: bool, as_json: bool) -> None:
         if not source.enabled:
             status = "disabled"
         elif seen.get("failures"):
-            status = f"{status} ({seen['failures']} failures)"
+            status = f"{status} ({plural(seen['failures'], 'failure')})"
         record = {
             "name": source.name,
             "kind": source.kind,
@@ -61,7 +62,7 @@ def sources(ctx: click.Context, validate_only: bool, as_json: bool) -> None:
                     source.name,
                     source.kind,
                     _interval(source.interval),
-                    seen.get("last_check_at") or "-",
+                    display(seen.get("last_check_at"), config.settings.timezone) or "-",
                     status,
                     source.url,
                 ]
@@ -70,6 +71,54 @@ def sources(ctx: click.Context, validate_only: bool, as_json: bool) -> None:
         click.echo(render(["NAME", "KIND", "EVERY", "LAST CHECK", "STATUS", "URL"], rows, limits={0: 32, 4: 30, 5: 60}))
     if store is not None:
         store.close()
+
+
+def _validate(app: AppContext, as_json: bool) -> None:
+    """`--check`: a line (or, with --json, one object) saying whether sources.toml is valid; exit 2 if not."""
+    from watcher.core.errors import ConfigError
+
+    try:
+        config = app.config()
+    except ConfigError as error:
+        if not as_json:
+            raise
+        report = {"file": str(app.sources_file), "valid": False, "problems": error.problems}
+        click.echo(json.dumps(report, ensure_ascii=False))
+        raise SystemExit(2) from None
+    enabled = len(config.enabled())
+    if as_json:
+        report = {"file": str(config.path), "valid": True, "sources": len(config.sources), "enabled": enabled}
+        click.echo(json.dumps(report, ensure_ascii=False))
+    else:
+        click.echo(f"{config.path}: OK, {plural(len(config.sources), 'source')} ({enabled} enabled)")
+
+
+_TRY_ARGUMENTS = {
+    "url": "URL",
+    "encoding": "--encoding",
+    "headers": "--header",
+    "item": "--item",
+    "items": "--item",
+    "title": "--title",
+    "link": "--link",
+    "date": "--date",
+    "json_path": "--json-path",
+}
+_TRY_PROBLEM = re.compile(r"^.*?\[\[source\]\] 'try' \(entry 1\): (?:key '([^'.]+)[^']*': )?")
+
+
+def _try_arguments(problems: list[str]) -> str:
+    """`sources try` checks its arguments as a [[source]] entry; say which argument is wrong, not which key."""
+    out = []
+    for problem in problems:
+        match = _TRY_PROBLEM.match(problem)
+        if match is None:
+            out.append(problem)
+            continue
+        key = match.group(1)
+        rest = problem[match.end() :]
+        out.append(f"{_TRY_ARGUMENTS.get(key, key)}: {rest}" if key else rest)
+    return "\n".join(out)
 
 
 def _interval(seconds: float) -> str:
@@ -188,7 +237,10 @@ def try_source(
         headers=parsed,
         limit=limit,
     )
-    result = probe(url, options, user_agent=user_agent)
+    try:
+        result = probe(url, options, user_agent=user_agent)
+    except ConfigError as error:  # the arguments, read as a [[source]] entry, are invalid
+        raise click.UsageError(_try_arguments(error.problems)) from None
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
     else:

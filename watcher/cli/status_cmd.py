@@ -10,7 +10,7 @@ import click
 
 from watcher.cli.context import AppContext
 from watcher.cli.table import render
-from watcher.core.timestamps import parse
+from watcher.core.timestamps import display, parse
 
 
 @click.command()
@@ -54,7 +54,7 @@ def status(app: AppContext, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(picture, ensure_ascii=False, indent=2))
         return
-    click.echo(_render(picture, app, now))
+    click.echo(_render(picture, app, now, config.settings.timezone if config is not None else "UTC"))
 
 
 def _sources(config: Any, rows: dict[str, dict[str, Any]], running: bool) -> list[dict[str, Any]]:
@@ -83,7 +83,7 @@ def _sources(config: Any, rows: dict[str, dict[str, Any]], running: bool) -> lis
     return out
 
 
-def _render(picture: dict[str, Any], app: AppContext, now: str | None) -> str:
+def _render(picture: dict[str, Any], app: AppContext, now: str | None, zone: str) -> str:
     daemon = picture["daemon"]
     lines = []
     if daemon["running"]:
@@ -105,10 +105,10 @@ def _render(picture: dict[str, Any], app: AppContext, now: str | None) -> str:
         rows.append(
             [
                 source["name"],
-                _when(source["last_check"], now),
+                _when(source["last_check"], now, zone),
                 result,
                 source["failures"] or "",
-                _when(source["next_run"], now),
+                _when(source["next_run"], now, zone),
             ]
         )
     lines += ["", render(["SOURCE", "LAST CHECK", "RESULT", "FAILURES", "NEXT RUN"], rows, limits={0: 32, 2: 60}), ""]
@@ -118,7 +118,7 @@ def _render(picture: dict[str, Any], app: AppContext, now: str | None) -> str:
     last = picture["last_delivery"]
     if last:
         title = f": {last['title']}" if last.get("title") else ""
-        lines.append(f"last delivery: {_when(last['sent_at'], now)} to {last['tag']}{title}")
+        lines.append(f"last delivery: {_when(last['sent_at'], now, zone)} to {last['tag']}{title}")
     else:
         lines.append("last delivery: none yet")
     unrouted = picture["unrouted"]
@@ -128,14 +128,14 @@ def _render(picture: dict[str, Any], app: AppContext, now: str | None) -> str:
     return "\n".join(lines)
 
 
-def _when(stamp: str | None, now: str | None) -> str:
-    """`2026-11-29T20:01:02Z (3m ago)` or `(in 29m)`; `-` for none."""
+def _when(stamp: str | None, now: str | None, zone: str = "UTC") -> str:
+    """`2026-11-29 20:01 UTC (3m ago)` or `(in 29m)`, in the display zone; `-` for none."""
     if not stamp:
         return "-"
     if not now:
-        return stamp
+        return display(stamp, zone)
     seconds = (_parse(stamp) - _parse(now)).total_seconds()
-    return f"{stamp} ({_ago(seconds)})"
+    return f"{display(stamp, zone)} ({_ago(seconds)})"
 
 
 def _ago(seconds: float) -> str:

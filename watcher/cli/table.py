@@ -25,3 +25,8 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[object]], limits: dic
 
 def _pad(text: str, size: int) -> str:
     return text + " " * (size - width(text))
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`1 source`, `2 sources`: a count with its noun in the right number."""
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from watcher.config import messages
 from watcher.config.match import Match
 from watcher.core.errors import ConfigError
 from watcher.core.labels import Labels, load_labels, shipped
@@ -27,9 +28,13 @@ from watcher.core.units import parse_duration, parse_size
 from watcher.extract.registry import KindOptions, get_kind, kind_names
 
 DEFAULT_USER_AGENT = "watcher/0.1 (+https://github.com/watcher-alerts/watcher; set [settings] user_agent)"
+LEVELS = ("high", "medium", "low")
 Level = Literal["high", "medium", "low"]
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 Size = Annotated[int, BeforeValidator(parse_size)]
+# an e-mail at a domain reserved for examples (RFC 2606, RFC 6761): nobody reads that mailbox
+_PLACEHOLDER = re.compile(r"[\w.+-]+@(?:[\w-]+\.)*(?:example\.(?:org|com|net)|example|invalid|test)(?![\w.-])", re.I)
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -68,6 +73,17 @@ class Settings(BaseModel):
         description="how long events, their changes and items gone from their page are kept "
         "(never an event whose delivery is pending)",
     )
+    timezone: str = Field(
+        "UTC", description="time zone of the times shown to people (CLI tables, alerts), e.g. 'Europe/Berlin'"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from watcher.core.timestamps import zone
+
+        zone(value)
+        return value
 
 
 class Common(BaseModel):
@@ -79,9 +95,9 @@ class Common(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict, description="extra request headers")
     encoding: str | None = Field(None, description="force this charset, overriding header, meta and detection")
     tags: tuple[str, ...] = Field((), description="free labels that alert routes can match")
-    enabled: bool = Field(True, description="false keeps the entry but never checks it")
-    official: bool = Field(False, description="a government or company primary source (raises severity)")
-    baseline: bool = Field(True, description="the first check records items silently")
+    enabled: bool = Field(True, strict=True, description="false keeps the entry but never checks it")
+    official: bool = Field(False, strict=True, description="a government or company primary source (raises severity)")
+    baseline: bool = Field(True, strict=True, description="the first check records items silently")
     user_agent: str | None = Field(None, description="User-Agent for this source only")
     max_bytes: Size = Field(10_000_000, description="cap on the response body, e.g. '10MB'")
     retries: int = Field(3, ge=0, le=10, description="retries on connection errors, 429 and 5xx")
@@ -101,12 +117,22 @@ class Common(BaseModel):
                 raise ValueError(f"unknown encoding {value!r}; use e.g. 'utf-8', 'gb18030', 'big5'") from None
         return value
 
-    @field_validator("severity")
+    @field_validator("severity", mode="before")
     @classmethod
-    def _known_labels(cls, value: Any, info: ValidationInfo) -> Any:
-        if isinstance(value, dict):
-            labels = (info.context or {}).get("labels") or shipped()
-            labels.check(set(value) - {"*"}, "the severity table")
+    def _severity(cls, value: Any, info: ValidationInfo) -> Any:
+        """One message for the one key, instead of pydantic's one per member of the union."""
+        levels = "'high', 'medium' or 'low'"
+        if value is None or value in LEVELS:
+            return value
+        if isinstance(value, str):
+            raise ValueError(f'must be {levels}, or a table label -> level such as {{ market = "low" }}')
+        if not isinstance(value, dict):
+            raise ValueError(f'must be {levels} in quotes, or a table label -> level such as {{ market = "low" }}')
+        labels = (info.context or {}).get("labels") or shipped()
+        labels.check(set(value) - {"*"}, "the severity table")
+        wrong = sorted(label for label, level in value.items() if level not in LEVELS)
+        if wrong:
+            raise ValueError(f"the level of {', '.join(wrong)} must be {levels}")
         return value
 
     @field_validator("detail", mode="before")
@@ -117,6 +143,13 @@ class Common(BaseModel):
         if value is False:
             return None
         return value
+
+
+#: Keys whose value changes which items a check extracts, or their titles and text: changing one makes
+#: the next check a quiet re-baseline instead of reporting every item as changed (`match`: a wider filter must not
+#: announce every old item it now keeps). `detail` is not one:
+#: detail text goes into the change only, never into the stored item, so editing it floods nothing.
+RESHAPING = ("url", "kind", "options", "encoding", "match")
 
 
 class Source(Common):
@@ -133,10 +166,17 @@ class Source(Common):
 
     @cached_property
     def config_hash(self) -> str:
-        """Changes when what the source extracts changes, so the next check re-baselines quietly."""
-        shape = {"url": self.url, "kind": self.kind, "options": self.options.model_dump(mode="json")}
-        if self.match is not None:  # a wider match must not announce every old item it now keeps
-            shape["match"] = self.match.model_dump(mode="json")
+        """Changes when what the source extracts changes, so the next check re-baselines quietly.
+
+        Covers every key in RESHAPING (all kind options: selectors, json_path, base_url, ...). A
+        key left at its default is not hashed, so adding a new reshaping key to watcher does not
+        re-baseline sources that never set it.
+        """
+        shape: dict[str, Any] = {"url": self.url, "kind": self.kind, "options": self.options.model_dump(mode="json")}
+        for key in RESHAPING:
+            value = getattr(self, key)
+            if key not in shape and value != Source.model_fields[key].default:
+                shape[key] = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
         return hashlib.sha1(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -157,6 +197,20 @@ class Config(BaseModel):
 
     def get(self, name: str) -> Source | None:
         return next((source for source in self.sources if source.name == name), None)
+
+    def placeholder_contacts(self) -> list[str]:
+        """Where a User-Agent that enabled sources send still holds a placeholder e-mail (ops@example.org):
+        SEC EDGAR wants a real contact, and the shipped file carries one to be replaced."""
+        found = []
+        enabled = [source for source in self.enabled() if source.host not in _LOOPBACK]  # the demo's mirrors
+        if any(source.user_agent is None for source in enabled) and _PLACEHOLDER.search(self.settings.user_agent):
+            found.append("[settings] user_agent")
+        found += [
+            f"[[source]] {source.name!r} user_agent"
+            for source in enabled
+            if source.user_agent is not None and _PLACEHOLDER.search(source.user_agent)
+        ]
+        return found
 
 
 _SOURCE_KEYS = {"name", "url", "kind"}
@@ -292,8 +346,9 @@ def _validate(
         return model.model_validate(data, context=context)
     except ValidationError as error:
         fields = model.model_fields
+        seen: set[str] = set()
         for item in error.errors():
-            loc = [str(part) for part in item["loc"]]
+            loc = messages.key_of(item["loc"])
             key = ".".join(loc) or "?"
             if item["type"] == "extra_forbidden":
                 allowed = sorted(fields)
@@ -301,18 +356,23 @@ def _validate(
                     f"{where}: unknown key {key!r}{_suggest(loc[-1], allowed)}; allowed: {', '.join(allowed)}"
                 )
                 continue
-            message = item["msg"].removeprefix("Value error, ")
-            field = fields.get(loc[0]) if loc else None
-            described = f" ({field.description})" if field is not None and field.description else ""
-            problems.append(f"{where}: key {key!r}: {message}{_shown(loc, item.get('input'))}{described}")
+            if key in seen:  # a union (severity) reports once per member: the first says it
+                continue
+            seen.add(key)
+            top = fields.get(loc[0]) if loc else None
+            field = messages.field_of(model, loc)
+            described = f" ({top.description})" if top is not None and top.description else ""
+            said = messages.message(item, field)
+            shown = "" if item["type"] == "missing" else _shown(loc, item.get("input"), field)
+            problems.append(f"{where}: key {key!r}: {said}{shown}{described}")
         return None
 
 
-def _shown(loc: list[str], value: Any) -> str:
+def _shown(loc: list[str], value: Any, field: Any) -> str:
     """The offending value, unless it may hold a secret (headers carry tokens) or is too long to help."""
     if loc and loc[0] in ("headers", "user_agent"):
         return ""
-    text = repr(value)
+    text = messages.shown_value(value, field)
     return f"; got {text}" if len(text) <= 80 else f"; got a {type(value).__name__}"
 
 

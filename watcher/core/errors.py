@@ -49,7 +49,3 @@ class BrokenSourceError(ExtractError):
 
 class StateError(WatcherError):
     """The state directory or database cannot be used (locked, full, read-only)."""
-
-
-class DeliveryError(WatcherError):
-    """A notification could not be delivered."""

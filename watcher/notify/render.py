@@ -17,6 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from watcher.core.errors import ConfigError
 from watcher.core.labels import Labels, shipped
+from watcher.core.timestamps import display
 from watcher.notify import escape
 from watcher.notify.factsview import fact_lines, headline
 from watcher.notify.message import Message
@@ -59,8 +60,9 @@ def _environment(finalize: Any, loader: Any) -> SandboxedEnvironment:
 class Renderer:
     """Messages from the templates; `labels` orders and names a digest's sections (default: the shipped ones)."""
 
-    def __init__(self, alerts_dir: Path | None, labels: Labels | None = None) -> None:
+    def __init__(self, alerts_dir: Path | None, labels: Labels | None = None, timezone: str = "UTC") -> None:
         self.labels = labels or shipped()
+        self.timezone = timezone  # times in messages are shown in this zone (`[settings] timezone`)
         packaged = FileSystemLoader(str(files("watcher") / "data" / "templates"))
         loaders = [FileSystemLoader(str(alerts_dir / "templates")), packaged] if alerts_dir else [packaged]
         self.where = str(alerts_dir / "templates") if alerts_dir else "packaged templates"
@@ -78,7 +80,7 @@ class Renderer:
     def alert(
         self, event: dict[str, Any], publisher: str | None = None, others: list[dict[str, Any]] | None = None
     ) -> Message:
-        context = _alert_context(event, publisher, others or [], self.labels)
+        context = _alert_context(event, publisher, others or [], self.labels, self.timezone)
         return Message(
             self._render("alert.title.j2", **context),
             self._render("alert.md.j2", **context),
@@ -98,7 +100,7 @@ class Renderer:
                 {
                     "label": label,
                     "name": self.labels.display(label),
-                    "events": [_alert_context(e, e.get("publisher"), [], self.labels) for e in members],
+                    "events": [_alert_context(e, e.get("publisher"), [], self.labels, self.timezone) for e in members],
                 }
             )
         context = {
@@ -106,7 +108,7 @@ class Renderer:
             "kind": kind,
             "count": len(events),
             "groups": groups,
-            "since": min((e["first_seen"] for e in events), default=""),
+            "since": display(min((e["first_seen"] for e in events), default=""), self.timezone),
         }
         return Message(self._render("digest.title.j2", **context), self._render("digest.md.j2", **context))
 
@@ -142,12 +144,14 @@ class Renderer:
             "publisher": None,
         }
         health = {**sample, "kind": "health", "label": "health", "facts": {"health": "source_broken"}}
-        alert = _alert_context(sample, "X", [{"source": "y", "url": "https://y.org", "title": "t"}], self.labels)
+        alert = _alert_context(
+            sample, "X", [{"source": "y", "url": "https://y.org", "title": "t"}], self.labels, self.timezone
+        )
         digest = {
             "tag": "digest",
             "kind": "digest",
             "count": 1,
-            "since": sample["first_seen"],
+            "since": display(sample["first_seen"], self.timezone),
             "groups": [{"label": "quota", "name": "QUOTA", "events": [alert]}],
         }
         update = {
@@ -179,9 +183,16 @@ class Renderer:
 
 
 def _alert_context(
-    event: dict[str, Any], publisher: str | None, others: list[dict[str, Any]], labels: Labels
+    event: dict[str, Any],
+    publisher: str | None,
+    others: list[dict[str, Any]],
+    labels: Labels,
+    timezone: str = "UTC",
 ) -> dict[str, Any]:
     facts = event.get("facts") or {}
+    # templates read `event.published` and `event.first_seen`: give them the times as people read them
+    event = {**event, "published": display(event.get("published"), timezone)}
+    event["first_seen"] = display(event.get("first_seen"), timezone)
     summary = (event.get("summary") or "").strip()
     if len(summary) > SUMMARY_LIMIT:
         summary = summary[: SUMMARY_LIMIT - 1].rstrip() + "…"

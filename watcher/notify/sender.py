@@ -71,7 +71,9 @@ class Notifier:
         publishers: dict[str, str | None] | None = None,
         random_fraction: Callable[[], float] = random.random,
         labels: Labels | None = None,
+        timezone: str = "UTC",
     ) -> None:
+        self.timezone = timezone
         self.store = store
         self.labels = labels
         self.routes = routes
@@ -98,7 +100,7 @@ class Notifier:
             if self._renderer is None:
                 from watcher.notify.render import Renderer
 
-                self._renderer = Renderer(self.alerts_dir, self.labels)
+                self._renderer = Renderer(self.alerts_dir, self.labels, self.timezone)
             return self._renderer
 
     def validate(self) -> None:

@@ -34,7 +34,14 @@ def build_notifier(config: Config, store: Store, alerts_dir: Path | None, valida
     from watcher.notify.sender import Notifier
 
     publishers = {source.name: source.publisher for source in config.sources}
-    notifier = Notifier(store, load_routes(alerts_dir, config.labels), alerts_dir, publishers, labels=config.labels)
+    notifier = Notifier(
+        store,
+        load_routes(alerts_dir, config.labels),
+        alerts_dir,
+        publishers,
+        labels=config.labels,
+        timezone=config.settings.timezone,
+    )
     if validate:
         notifier.validate()
     return notifier

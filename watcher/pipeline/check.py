@@ -175,7 +175,8 @@ def _events(changes: list[Change], source: Source, pipeline: Pipeline, document:
             summary=summary,
             matched=analysis.matched,
             facts=analysis.facts,
-            keys=cluster_keys(title, analysis.facts),
+            # every edit of a page carries the page's title: it names the page, not the story, so it is no key
+            keys=cluster_keys(title if change.diff is None else "", analysis.facts),
             change_index=index,
             official=source.official,
             page=document,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,9 @@ if TYPE_CHECKING:
     from watcher.config.sources import Config, Source
     from watcher.core.models import Analysis, Change
     from watcher.store import Store
+
+
+log = logging.getLogger(__name__)
 
 
 def lexicon_loader(config: Config, eager: bool = False) -> Callable[[], Any]:
@@ -58,6 +62,7 @@ def make_analyzer(
             published=item.published,
             severity_override=source.severity,
             lexicon=lexicon(),
+            title_is_context=change.diff is not None,  # a page edit: classify the lines it added, not the title
         )
         if analysis.label == "quota" and analysis.facts.get("year"):
             year = analysis.facts["year"]
@@ -85,6 +90,15 @@ def build_pipeline(
     something is due, so a check with nothing to send does not import Apprise.
     """
     settings = config.settings
+    placeholders = config.placeholder_contacts()
+    if placeholders:
+        log.warning(
+            "%s: %s still send%s the placeholder contact e-mail: put your own address there "
+            "(SEC EDGAR requires a real contact in the User-Agent)",
+            config.path,
+            ", ".join(placeholders),
+            "s" if len(placeholders) == 1 else "",
+        )
     fetcher = Fetcher(user_agent=settings.user_agent, host_interval=settings.host_interval)
     lexicon = lexicon_loader(config, eager=validate_alerts)
     pipeline = Pipeline(

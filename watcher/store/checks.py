@@ -153,6 +153,12 @@ class CheckRecords:
             ],
         )
         gone = [change.item.id for change in record.changes if change.change == "removed"]
+        if record.baselined:  # a (re-)baseline replaces the item set: items of an old shape are retired quietly
+            current = {item.id for item in record.items}
+            live = self.state.db.execute(
+                "SELECT item_id FROM items WHERE source = ? AND gone_at IS NULL", [record.source]
+            ).fetchall()
+            gone += [item_id for (item_id,) in live if item_id not in current]
         self.state.db.conn.executemany(
             "UPDATE items SET gone_at = ? WHERE source = ? AND item_id = ?",
             [(now, record.source, item_id) for item_id in gone],
@@ -179,12 +185,6 @@ class CheckRecords:
             )
             ids.append(cursor.lastrowid)
         return ids
-
-    def forget_source(self, name: str) -> None:
-        """Drop a source's state (used when an analyst renames or removes a watch for good)."""
-        with self.state.transaction() as db:
-            db.execute("DELETE FROM items WHERE source = ?", [name])
-            db.execute("DELETE FROM sources WHERE name = ?", [name])
 
 
 def _count(changes: list[Change], kind: str) -> int:

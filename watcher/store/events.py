@@ -70,6 +70,8 @@ class EventRecords:
                     "upgraded": upgraded,
                     "label": event.label,
                     "severity": event.severity,
+                    "matched": event.matched,  # the change's own classification, shown by `watcher check --json`
+                    "facts": event.facts,
                     "title": event.title,
                     "url": event.url,
                     "source": event.source,

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from watcher.core.errors import ExtractError
 from watcher.core.models import Item, content_hash
+from watcher.core.timestamps import STAMP_FORMAT
 from watcher.extract.dates import parse_date
 from watcher.extract.markup import absolute, canonical_id, clean
 from watcher.extract.registry import Kind, KindOptions
@@ -28,6 +29,11 @@ _TAG = re.compile(r"<[^>]+>")
 class FeedOptions(KindOptions):
     fields: tuple[str, ...] = Field(
         (), description="extra entry fields appended to the text, e.g. ['form-name', 'items-desc'] for SEC EDGAR"
+    )
+    date: str | None = Field(
+        None,
+        description="entry field that holds the date to record instead of published/updated, "
+        "e.g. 'filing-date' for SEC EDGAR company feeds (their <updated> is the acceptance time)",
     )
 
 
@@ -87,19 +93,28 @@ def _item(entry: Any, base: str, options: FeedOptions) -> Item | None:
         item_id = canonical_id(url)
     else:
         item_id = "title:" + content_hash(title, text)
-    published = _published(entry)
+    published = _published(entry, options.date)
     return Item(id=item_id, title=title or text[:120], url=url, published=published, text=text)
 
 
-def _published(entry: Any) -> str | None:
-    """The date as the publisher wrote it (its own time zone): what a reader sees on the site."""
+def _published(entry: Any, field: str | None) -> str | None:
+    """The entry's date: a UTC instant when the feed gives a time with its zone (RSS and Atom do), else a date.
+
+    `field` names the entry's own date when published/updated is something else: an EDGAR
+    filing's <updated> is its acceptance time, and a filing accepted after 17:30 ET is filed on
+    the next business day (Forms 3, 4 and 5 until 22:00), which EDGAR writes in <filing-date>.
+    """
+    if field:
+        found = parse_date(_plain(str(entry.get(field) or "")))
+        if found:
+            return found
     # dict.get skips feedparser's deprecated updated->published fallback (and its warning)
     for raw in (dict.get(entry, "published"), dict.get(entry, "updated")):
         found = parse_date(raw)
         if found:
             return found
-    parsed_time = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
-    return time.strftime("%Y-%m-%dT%H:%M", parsed_time) if parsed_time else None
+    parsed_time = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")  # feedparser: UTC
+    return time.strftime(STAMP_FORMAT, parsed_time) if parsed_time else None
 
 
 def _plain(markup: str | None) -> str:
