@@ -70,14 +70,12 @@ class EventRecords:
                     "upgraded": upgraded,
                     "label": event.label,
                     "severity": event.severity,
-                    "matched": event.matched,  # the change's own classification, shown by `watcher check --json`
+                    "matched": list(event.matched),  # the change's own classification, shown by `watcher check --json`
                     "facts": event.facts,
                     "title": event.title,
                     "url": event.url,
                     "source": event.source,
                     "official": event.official,
-                    "matched": list(event.matched),
-                    "facts": event.facts,
                     "change_index": event.change_index,
                     "routes": routes,
                 }
