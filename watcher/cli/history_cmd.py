@@ -3,36 +3,21 @@
 from __future__ import annotations
 
 import json
-import re
-from datetime import timedelta
 
 import click
 
 from watcher.cli.context import AppContext
 from watcher.cli.table import render
-from watcher.core.timestamps import iso, shift
-
-_RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")
 
 
 def since_stamp(value: str, now_stamp: str) -> str:
     """`--since` as a stored timestamp: a date (2025-10-09), a date-time, or a relative age (24h, 7d, 2w)."""
-    from datetime import datetime
+    from watcher.core.periods import since_stamp as parse_since
 
-    value = value.strip()
-    relative = _RELATIVE.match(value)
-    if relative:
-        amount, unit = int(relative.group(1)), relative.group(2)
-        delta = {"h": timedelta(hours=amount), "d": timedelta(days=amount), "w": timedelta(weeks=amount)}[unit]
-        return shift(now_stamp, -delta.total_seconds())
-    for pattern in ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            return iso(datetime.strptime(value, pattern))
-        except ValueError:
-            continue
-    raise click.BadParameter(
-        f"{value!r}: use a date (2025-10-09), a date-time (2025-10-09T08:00) or an age (24h, 7d)", param_hint="--since"
-    )
+    try:
+        return parse_since(value, now_stamp)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--since") from None
 
 
 @click.command()

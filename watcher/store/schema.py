@@ -175,3 +175,16 @@ def quota_year_index(db: Database) -> None:
 def unrouted_index(db: Database) -> None:
     """`watcher status` counts unrouted events on every call; a partial index keeps that off the events table."""
     db.execute("CREATE INDEX events_unrouted ON events (label) WHERE kind = 'change' AND routed = 0")
+
+
+@migrations(name="0006_event_search")
+def event_search(db: Database) -> None:
+    """Full-text search over events (an FTS5 trigram index kept by triggers), and the indexes the web view's
+    filters read newest first: by label, severity and source, each in id order."""
+    from watcher.store.search import create_index
+
+    create_index(db)
+    db.execute("CREATE INDEX events_label_id ON events (label)")
+    db.execute("CREATE INDEX events_severity_id ON events (severity)")
+    db.execute("CREATE INDEX events_source_id ON events (source)")
+    db.execute("CREATE INDEX event_sources_source ON event_sources (source, event_id)")
