@@ -87,7 +87,7 @@ def open_http(
     On a non-loopback address without a token (a container publishing /healthz) the web view stays off and
     a warning says how to turn it on; /healthz and /metrics are served as before.
     """
-    from watcher.web.app import loopback_bind
+    from watcher.web.auth import loopback_bind
 
     host, port = address
     if token is None and not loopback_bind(host):

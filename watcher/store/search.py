@@ -22,10 +22,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-# Everything one event's index row is made of; `{id}` is the event id expression of the trigger.
+# Everything one event's index row is made of; `{id}` is the event id expression of the trigger. Delete and
+# insert rather than INSERT OR REPLACE: a trigger's conflict clause yields to its outer statement's (the
+# `INSERT OR IGNORE INTO event_sources` that adds an outlet), and FTS5 refuses a duplicate rowid under IGNORE.
 # Issue 12's English headline joins the first column here when events get one.
 _ROW = """
-INSERT OR REPLACE INTO event_search (rowid, titles, body, facts)
+DELETE FROM event_search WHERE rowid = {id};
+INSERT INTO event_search (rowid, titles, body, facts)
 SELECT e.id,
     e.title || char(10) || COALESCE((SELECT group_concat(title, char(10)) FROM event_sources
         WHERE event_id = e.id AND title IS NOT NULL), '') || char(10, 10),
@@ -78,7 +81,7 @@ def create_index(db: Database) -> None:
     for name, when, condition, statements in _TRIGGERS:
         body = ";\n".join(statement.strip() for statement in statements)
         db.execute(f"CREATE TRIGGER {name} {when} {condition} BEGIN\n{body};\nEND")
-    db.execute(_ROW.format(id="e.id"))  # every event: "WHERE e.id = e.id"
+    db.execute(_ROW.split(";")[1].format(id="e.id"))  # every event: "WHERE e.id = e.id"
 
 
 # -- queries -------------------------------------------------------------------------------------------------

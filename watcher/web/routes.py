@@ -10,7 +10,8 @@ from flask import url_for as flask_url_for
 from watcher.store.search import QueryTooBroad
 from watcher.store.views import EventPage, EventQuery
 from watcher.web import feeds
-from watcher.web.app import COOKIE, options, session_value, store, token_matches
+from watcher.web.auth import COOKIE, session_value, token_matches
+from watcher.web.context import options, store
 from watcher.web.params import BadFilter, event_query, filter_args, link, without_paging
 from watcher.web.present import fact_rows, headline, local_time, mask, published_date, safe_url
 from watcher.web.quota import KINDS, chart, quota_series

@@ -73,7 +73,7 @@ class WebServer:
 
 def check_bind(host: str, token: str | None) -> None:
     """Refuse a non-loopback address without a token (WatcherError naming the fix)."""
-    from watcher.web.app import loopback_bind
+    from watcher.web.auth import loopback_bind
 
     if token is None and not loopback_bind(host):
         raise WatcherError(
