@@ -201,7 +201,7 @@ def test_upgrading_an_older_state_indexes_the_events_it_already_has(tmp_path):
     db.execute(
         "INSERT INTO events (kind, source, label, severity, title, summary, first_seen, facts) VALUES "
         "('change', 'mofcom', 'export_control', 'high', '关于对锑实施出口管制', 'antimony', '2024-08-15T00:00:00Z', "
-        "'{\"elements\": [\"Sb\"]}')"
+        '\'{"elements": ["Sb"]}\')'
     )
     db.conn.commit()
     db.close()

@@ -19,7 +19,7 @@ LOOPBACK_TITLES = [
     "商务部 海关总署公告 关于对镓、锗相关物项实施出口管制的公告",
     "Gallium and germanium export controls take effect",
     "稀土 price rally: NdPr oxide up 5% on export licence delays",
-    "=HYPERLINK(\"http://evil.example\") quarterly report of a rare earth miner",
+    '=HYPERLINK("http://evil.example") quarterly report of a rare earth miner',
 ]
 
 
@@ -40,7 +40,7 @@ class WebState:
             event_id, source, label, severity, title, summary, facts, first_seen = row
             outlets = db.execute("SELECT source, title FROM event_sources WHERE event_id = ?", [event_id]).fetchall()
             texts = [t for (t,) in db.execute("SELECT text FROM changes WHERE event_id = ?", [event_id]) if t]
-            if labels and label not in labels or severities and severity not in severities:
+            if (labels and label not in labels) or (severities and severity not in severities):
                 continue
             if sources and source not in sources and not any(o[0] in sources for o in outlets):
                 continue

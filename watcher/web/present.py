@@ -78,7 +78,7 @@ def safe_url(url: str | None) -> str | None:
 
 
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
-_SECRET_QUERY = re.compile(r"(?i)([?&](?:token|key|apikey|api_key|password|pass|secret|sig|signature)=)[^&\s]+")
+_SECRET_QUERY = re.compile(r"(?i)([?&](?:token|key|apikey|api_key|password|pass|secret|sig|signature)=)[^&\s:]+")
 
 
 def mask(text: str | None) -> str:
