@@ -8,6 +8,7 @@ In CI (CI=true) a missing browser fails the run instead of skipping: .ci/run ins
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 from pathlib import Path
@@ -82,14 +83,13 @@ def shoot(browser, tmp_path):
     target = os.environ.get("WATCHER_SCREENSHOTS")
 
     def save(name: str) -> Path:
-        height = browser.execute_script("return document.documentElement.scrollHeight")
-        browser.set_window_size(1280, max(700, min(int(height) + 40, 2400)))
+        shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
         path = tmp_path / f"{name}.png"
-        assert browser.save_screenshot(str(path)) and path.stat().st_size > 10_000
+        path.write_bytes(base64.b64decode(shot["data"]))
+        assert path.read_bytes().startswith(b"\x89PNG") and path.stat().st_size > 10_000
         if target:
             Path(target).mkdir(parents=True, exist_ok=True)
             shutil.copy(path, Path(target) / path.name)
-        browser.set_window_size(1280, 900)
         return path
 
     return save

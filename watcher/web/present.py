@@ -115,7 +115,8 @@ def fact_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
     for key in ordered:
         if key in _SKIP:
             continue
-        rows.append((_FACT_NAMES.get(key, key.replace("_", " ").capitalize()), _value(facts[key])))
+        value = str(facts[key]) if key in ("year", "batch") else _value(facts[key])
+        rows.append((_FACT_NAMES.get(key, key.replace("_", " ").capitalize()), value))
     for name, delta in (facts.get("deltas") or {}).items():
         if isinstance(delta, dict) and "change" in delta:
             rows.append(
