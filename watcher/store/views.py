@@ -140,19 +140,17 @@ class EventViews:
                 "labels": self._distinct("label"),
                 "severities": self._distinct("severity"),
                 "kinds": self._distinct("kind"),
-                "sources": [
-                    row[0]
-                    for row in self.state.db.execute(
-                        "SELECT name FROM sources UNION SELECT source FROM event_sources ORDER BY 1"
-                    ).fetchall()
-                ],
+                "sources": sorted(
+                    {row[0] for row in self.state.db.execute("SELECT name FROM sources").fetchall()}
+                    | set(self._distinct("source", "event_sources"))
+                ),
             }
 
-    def _distinct(self, column: str) -> list[str]:
+    def _distinct(self, column: str, table: str = "events") -> list[str]:
         """Distinct values of an indexed column by skipping through its index: one lookup per value."""
         rows = self.state.db.execute(
-            f"WITH RECURSIVE v(x) AS (SELECT MIN({column}) FROM events UNION ALL "
-            f"SELECT (SELECT MIN({column}) FROM events WHERE {column} > v.x) FROM v WHERE v.x IS NOT NULL) "
+            f"WITH RECURSIVE v(x) AS (SELECT MIN({column}) FROM {table} UNION ALL "
+            f"SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > v.x) FROM v WHERE v.x IS NOT NULL) "
             "SELECT x FROM v WHERE x IS NOT NULL"
         ).fetchall()
         return [row[0] for row in rows]

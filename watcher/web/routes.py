@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, stream_with_context
@@ -175,7 +176,7 @@ def events_csv() -> Response:
     def pages_of_rows():
         remaining, before = query.limit, query.before
         while remaining > 0:
-            page = views.events(EventQuery(**{**query.__dict__, "before": before, "limit": min(remaining, 1000)}))
+            page = views.events(replace(query, before=before, limit=min(remaining, 1000)))
             yield page.rows
             remaining -= len(page.rows)
             if page.next_before is None:
