@@ -25,7 +25,8 @@ ALLOWED: dict[str, set[str]] = {
     "store": {"core", "diff"},
     "notify": {"core", "config", "store", "analyze"},
     "pipeline": {"core", "config", "fetch", "extract", "diff", "analyze", "store", "notify"},
-    "daemon": {"core", "config", "fetch", "extract", "diff", "analyze", "store", "notify", "pipeline"},
+    "daemon": {"core", "config", "fetch", "extract", "diff", "analyze", "store", "notify", "pipeline", "web"},
+    "web": {"core", "store"},
     "authoring": {"core", "config", "fetch", "extract"},
     "demo": {"core", "config", "fetch", "extract", "diff", "analyze", "store", "notify", "pipeline"},
     "cli": {
@@ -41,6 +42,7 @@ ALLOWED: dict[str, set[str]] = {
         "daemon",
         "authoring",
         "demo",
+        "web",
         "__init__",
     },
     "__main__": {"cli"},

@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "check": ("watcher.cli.check_cmd", "check", "Check sources once and print what is new or changed."),
     "sources": ("watcher.cli.sources_cmd", "sources", "List, validate or try sources."),
     "history": ("watcher.cli.history_cmd", "history", "List recorded changes, newest first."),
+    "search": ("watcher.cli.search_cmd", "search", "Search events' titles, text and facts, in any language."),
+    "serve": ("watcher.cli.serve_cmd", "serve", "Serve the read-only web view and feeds over the state."),
     "classify": ("watcher.cli.classify_cmd", "classify", "Classify text and extract facts, without fetching."),
     "status": ("watcher.cli.status_cmd", "status", "Show sources' health, the outbox and the last deliveries."),
     "outbox": ("watcher.cli.outbox_cmd", "outbox", "List deliveries, or requeue failed ones."),

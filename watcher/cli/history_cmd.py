@@ -3,37 +3,23 @@
 from __future__ import annotations
 
 import json
-import re
-from datetime import timedelta
 from typing import Any
 
 import click
 
 from watcher.cli.context import AppContext
 from watcher.cli.table import render
-from watcher.core.timestamps import display, iso, shift, zone
-
-_RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")
+from watcher.core.timestamps import display
 
 
 def since_stamp(value: str, now_stamp: str, timezone: str = "UTC") -> str:
     """`--since` as a stored timestamp: a date (2025-10-09) or date-time in the display zone, or an age (24h, 7d)."""
-    from datetime import datetime
+    from watcher.core.periods import since_stamp as parse_since
 
-    value = value.strip()
-    relative = _RELATIVE.match(value)
-    if relative:
-        amount, unit = int(relative.group(1)), relative.group(2)
-        delta = {"h": timedelta(hours=amount), "d": timedelta(days=amount), "w": timedelta(weeks=amount)}[unit]
-        return shift(now_stamp, -delta.total_seconds())
-    for pattern in ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            return iso(datetime.strptime(value, pattern).replace(tzinfo=zone(timezone)))
-        except ValueError:
-            continue
-    raise click.BadParameter(
-        f"{value!r}: use a date (2025-10-09), a date-time (2025-10-09T08:00) or an age (24h, 7d)", param_hint="--since"
-    )
+    try:
+        return parse_since(value, now_stamp, timezone)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--since") from None
 
 
 @click.command()

@@ -53,10 +53,31 @@ def _address(ctx: click.Context, param: click.Parameter, value: str | None) -> t
     metavar="[HOST:]PORT",
     envvar="WATCHER_HTTP",
     callback=_address,
-    help="Serve /healthz and /metrics here (off by default; a bare port listens on 127.0.0.1). [env: WATCHER_HTTP]",
+    help="Serve /healthz, /metrics and the web view here (off by default; a bare port listens on 127.0.0.1). "
+    "[env: WATCHER_HTTP]",
+)
+@click.option(
+    "--token",
+    envvar="WATCHER_HTTP_TOKEN",
+    metavar="TOKEN",
+    help="Every web-view request must carry this token; without one the web view is served on loopback only. "
+    "[env: WATCHER_HTTP_TOKEN]",
+)
+@click.option(
+    "--timezone",
+    envvar="WATCHER_TIMEZONE",
+    metavar="ZONE",
+    help="Show times in the web view in this IANA zone (e.g. Asia/Shanghai); default UTC. [env: WATCHER_TIMEZONE]",
 )
 @click.pass_obj
-def run(app: AppContext, workers: int, stop_timeout: float, http: tuple[str, int] | None) -> None:
+def run(
+    app: AppContext,
+    workers: int,
+    stop_timeout: float,
+    http: tuple[str, int] | None,
+    token: str | None,
+    timezone: str | None,
+) -> None:
     """Run the daemon: check every enabled source on its interval and deliver alerts from the outbox.
 
     SIGHUP, or an edit of sources.toml or alerts/, reloads the configuration (an invalid one is
@@ -67,6 +88,7 @@ def run(app: AppContext, workers: int, stop_timeout: float, http: tuple[str, int
     Example:
         watcher --log-level info run
         watcher run --http 127.0.0.1:9464 --workers 16
+        WATCHER_HTTP_TOKEN=... watcher run --http 0.0.0.0:9464   # the web view too, behind the token
     """
     from watcher.daemon.service import Daemon, DaemonOptions
     from watcher.daemon.statelock import StateLockedError
@@ -78,6 +100,8 @@ def run(app: AppContext, workers: int, stop_timeout: float, http: tuple[str, int
         workers=workers,
         stop_timeout=stop_timeout,
         http=http,
+        http_token=token or None,
+        timezone=timezone,
     )
     try:
         code = Daemon(options).run()

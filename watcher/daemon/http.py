@@ -1,4 +1,4 @@
-"""`/healthz` and `/metrics` for a running daemon, on a small threaded HTTP server.
+"""`/healthz` and `/metrics` for a running daemon, and the web view beside them, on one waitress server.
 
 Off by default; loopback unless an address is given, because the metrics name
 every source and a health endpoint is nobody else's business. In a container
@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -41,64 +39,104 @@ def parse_address(value: str) -> tuple[str, int]:
 
 
 class HealthServer:
-    """Serves `/healthz` (JSON, 200 or 503) and `/metrics` (Prometheus text) until `close()`."""
+    """Serves `/healthz` (JSON, 200 or 503) and `/metrics` (Prometheus text) until `close()`.
 
-    def __init__(self, host: str, port: int, registry: CollectorRegistry, health: HealthProbe) -> None:
-        handler = type("Handler", (_Handler,), {"registry": registry, "health": staticmethod(health)})
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        server_class = type("Server", (ThreadingHTTPServer,), {"address_family": family, "daemon_threads": True})
-        try:
-            self.server = server_class((host, port), handler)
-        except OSError as error:
-            raise WatcherError(
-                f"cannot serve /healthz and /metrics on {host}:{port}: {error.strerror}",
-                hint="choose another --http port, or stop what listens there",
-            ) from None
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, name="http", daemon=True
-        )
+    With `web` (the web view's WSGI app), every other path goes to it: `watcher run --http` serves the
+    pages beside the two endpoints, on one port. The endpoints themselves never need the web view's token,
+    so service managers and Prometheus keep probing them as before.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        registry: CollectorRegistry,
+        health: HealthProbe,
+        web: Callable[..., Any] | None = None,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        from watcher.web.server import WebServer
+
+        self.serves = "/healthz, /metrics and the web view" if web is not None else "/healthz and /metrics"
+        app = _endpoints(registry, health, web)
+        self.server = WebServer(app, host, port, what=self.serves, on_close=on_close)
 
     @property
     def address(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+        return self.server.address
 
     def start(self) -> None:
-        self.thread.start()
-        log.info("serving /healthz and /metrics on http://%s", self.address)
+        self.server.start()
+        log.info("serving %s on http://%s", self.serves, self.address)
 
     def close(self) -> None:
-        if self.thread.is_alive():
-            self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    registry: CollectorRegistry
-    health: HealthProbe
-    server_version = "watcher"
+def open_http(
+    address: tuple[str, int],
+    registry: CollectorRegistry,
+    health: HealthProbe,
+    *,
+    state_dir: Path,
+    token: str | None,
+    timezone: str | None,
+) -> HealthServer:
+    """The daemon's HTTP endpoint: the web view too, unless it would be open to others without a token.
 
-    def log_message(self, format: str, *args: Any) -> None:  # scrapes every 15 s would flood the log
-        log.debug("http %s", format % args)
+    On a non-loopback address without a token (a container publishing /healthz) the web view stays off and
+    a warning says how to turn it on; /healthz and /metrics are served as before.
+    """
+    from watcher.web.auth import loopback_bind
 
-    def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0]
+    host, port = address
+    if token is None and not loopback_bind(host):
+        log.warning(
+            "web view off on %s: not a loopback address and no token (set WATCHER_HTTP_TOKEN to serve it); "
+            "serving /healthz and /metrics only",
+            host,
+        )
+        return HealthServer(host, port, registry, health)
+    from watcher.web.app import WebOptions, create_app
+    from watcher.web.present import reader_zone
+    from watcher.web.server import check_bind
+
+    check_bind(host, token)
+    try:
+        zone = reader_zone(timezone)
+    except ValueError as error:
+        raise WatcherError(str(error)) from None
+    web = create_app(WebOptions(state_dir=state_dir, zone=zone, token=token))
+    return HealthServer(host, port, registry, health, web=web, on_close=web.extensions["watcher.readers"].close)
+
+
+def _endpoints(
+    registry: CollectorRegistry, health: HealthProbe, web: Callable[..., Any] | None
+) -> Callable[[dict[str, Any], Callable[..., Any]], list[bytes]]:
+    """A WSGI app: /metrics and /healthz here, anything else to the web view (or 404)."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path = environ.get("PATH_INFO", "")
         if path == "/metrics":
-            self._send(200, generate_latest(self.registry), CONTENT_TYPE_LATEST)
-        elif path in ("/healthz", "/health"):
+            return _send(start_response, 200, generate_latest(registry), CONTENT_TYPE_LATEST)
+        if path in ("/healthz", "/health"):
             try:
-                healthy, details = self.health()
+                healthy, details = health()
             except Exception as error:  # a probe that fails is an unhealthy daemon, not a crashed server
                 healthy, details = False, {"status": "unavailable", "reason": f"health probe failed: {error}"}
             body = json.dumps(details, ensure_ascii=False, sort_keys=True).encode("utf-8")
-            self._send(200 if healthy else 503, body, "application/json")
-        else:
-            self._send(404, b'{"error": "not found; try /healthz or /metrics"}', "application/json")
+            return _send(start_response, 200 if healthy else 503, body, "application/json")
+        if web is not None:
+            return web(environ, start_response)
+        return _send(start_response, 404, b'{"error": "not found; try /healthz or /metrics"}', "application/json")
 
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(body)
+    return app
+
+
+def _send(start_response: Callable[..., Any], status: int, body: bytes, content_type: str) -> list[bytes]:
+    reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
+    start_response(
+        f"{status} {reason}",
+        [("Content-Type", content_type), ("Content-Length", str(len(body))), ("Cache-Control", "no-store")],
+    )
+    return [body]

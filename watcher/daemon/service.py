@@ -45,7 +45,7 @@ from watcher.config.sources import Config, Source, load_config
 from watcher.core.errors import StateError, WatcherError
 from watcher.core.timestamps import iso
 from watcher.core.timestamps import parse as parse_stamp
-from watcher.daemon.http import HealthServer
+from watcher.daemon.http import HealthServer, open_http
 from watcher.daemon.metrics import DaemonMetrics
 from watcher.daemon.plan import GridIntervalTrigger, SourceChanges, diff_sources, first_run, jitter_for
 from watcher.daemon.signals import Mailbox
@@ -71,7 +71,9 @@ class DaemonOptions:
     alerts_dir: Path
     workers: int = 8
     stop_timeout: float = 30.0
-    http: tuple[str, int] | None = None  # (host, port) for /healthz and /metrics; None = off
+    http: tuple[str, int] | None = None  # (host, port) for /healthz, /metrics and the web view; None = off
+    http_token: str | None = None  # the web view's token (required off loopback for the web view)
+    timezone: str | None = None  # the web view's zone; None: [settings] timezone, else UTC
     drain_every: float = 15.0
     watch_every: float = 2.0
     prune_every: float = 86400.0
@@ -136,7 +138,14 @@ class Daemon:
         self._schedule_ops()
         self._schedule_digests()
         if options.http is not None:
-            self.http = HealthServer(*options.http, registry=self.metrics.registry, health=self.health)
+            self.http = open_http(
+                options.http,
+                self.metrics.registry,
+                self.health,
+                state_dir=options.state_dir,
+                token=options.http_token,
+                timezone=options.timezone or getattr(config.settings, "timezone", None),
+            )
             self.http.start()
         self.scheduler.start()
         self._record_next_runs(list(self.sources))

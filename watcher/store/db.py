@@ -54,6 +54,26 @@ class StateDB:
             ) from None
         return cls(db, path, clock)
 
+    @classmethod
+    def open_reader(cls, state_dir: Path | str, clock: Callable[[], datetime] = utc_now) -> Self:
+        """A read-only connection to an existing state (the web view's, one per thread beside the daemon's).
+
+        `PRAGMA query_only` makes any write fail; WAL lets it read while the daemon writes. The schema is
+        not migrated here: open the state once with `open()` first.
+        """
+        path = Path(state_dir) / DB_NAME
+        if not path.exists():
+            raise StateError(f"no state in {state_dir}", hint="run `watcher check` or `watcher run` first")
+        try:
+            connection = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+            db = Database(connection)
+            db.execute("PRAGMA busy_timeout = 30000")
+            db.execute("PRAGMA query_only = ON")
+            db.execute("PRAGMA cache_size = -8192")
+        except sqlite3.DatabaseError as error:
+            raise StateError(f"cannot open the state database in {state_dir}: {error}", hint=_hint(error)) from None
+        return cls(db, path, clock)
+
     def now(self) -> str:
         return iso(self.clock())
 

@@ -221,3 +221,16 @@ def story_state(db: Database) -> None:
     db.execute("CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at)")
     db.execute("CREATE INDEX deliveries_sent ON deliveries (status, sent_at)")
     db.execute("CREATE INDEX deliveries_event ON deliveries (event_id)")
+
+
+@migrations(name="0008_event_search")
+def event_search(db: Database) -> None:
+    """Full-text search over events (an FTS5 trigram index kept by triggers), and the indexes the web view's
+    filters read newest first: by label, severity and source, each in id order."""
+    from watcher.store.search import create_index
+
+    create_index(db)
+    db.execute("CREATE INDEX events_label_id ON events (label)")
+    db.execute("CREATE INDEX events_severity_id ON events (severity)")
+    db.execute("CREATE INDEX events_source_id ON events (source)")
+    db.execute("CREATE INDEX event_sources_source ON event_sources (source, event_id)")
