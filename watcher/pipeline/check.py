@@ -23,6 +23,7 @@ from watcher.core.errors import BrokenSourceError, ExtractError, FetchError, Sta
 from watcher.core.models import Analysis, Change, CheckRecord, CheckResult, Fetched, NewEvent, SourceState, Validators
 from watcher.diff import diff_items
 from watcher.extract.registry import make_extractor
+from watcher.fetch.reach import Reach
 from watcher.pipeline import health
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ def check_source(source: Source, pipeline: Pipeline) -> CheckResult:
             validators=state.validators if conditional else None,
             user_agent=source.user_agent,
             retries=source.retries,
+            reach=Reach.for_source(source),
         )
         record.http_status, record.bytes = fetched.status, len(fetched.content)
         record.validators = _validators(fetched, state)
