@@ -258,7 +258,7 @@ class Fetcher:
                 ) from None
         if deadline.expired or deadline.remaining() <= 0:  # cut by the watchdog: what arrived is not the page
             raise FetchError(
-                f"body not received within {deadline.seconds:g}s ({size:,} bytes by then)",
+                f"body not received within {deadline.seconds:g}s" + (f" ({size:,} bytes by then)" if size else ""),
                 status=response.status_code,
                 reason="timeout",
             )
