@@ -128,6 +128,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, b"not found", "text/plain")
         if page.delay:
             time.sleep(page.delay)
+            if self._peer_closed():
+                self.close_connection = True
+                return  # the client gave up waiting (its deadline passed): nothing to answer
         if scripted is not None:
             extra = {"Retry-After": page.retry_after} if page.retry_after else {}
             return self._send(scripted, b"scripted failure", "text/plain", extra)
