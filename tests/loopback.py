@@ -2,7 +2,8 @@
 
 Each path serves a Page. A page answers conditional requests with 304 when its
 ETag or Last-Modified matches, and can be scripted to fail first (a list of
-statuses), to stall, to redirect, or to stream a huge body.
+statuses), to stall, to redirect, to stream a huge body, or to drip its body
+one byte at a time.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Page:
     delay: float = 0.0  # seconds to wait before answering
     redirect_to: str | None = None
     stream_bytes: int = 0  # stream this many bytes of filler instead of `body`
+    drip: float = 0.0  # send `body` one byte at a time, this many seconds apart (a slow-drip server)
     modified: float = field(default_factory=time.time)
 
     @property
@@ -126,6 +128,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, b"not found", "text/plain")
         if page.delay:
             time.sleep(page.delay)
+            if self._peer_closed():
+                self.close_connection = True
+                return  # the client gave up waiting (its deadline passed): nothing to answer
         if scripted is not None:
             extra = {"Retry-After": page.retry_after} if page.retry_after else {}
             return self._send(scripted, b"scripted failure", "text/plain", extra)
@@ -133,6 +138,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(302, b"", "text/plain", {"Location": page.redirect_to})
         if page.stream_bytes:
             return self._stream(page)
+        if page.drip:
+            return self._drip(page)
         extra = dict(page.headers)
         if page.validators and page.status == 200:
             last_modified = formatdate(page.modified, usegmt=True)
@@ -213,6 +220,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client stopped reading at its size cap, as it should
+        self.close_connection = True
+
+    def _drip(self, page: Page) -> None:
+        self.send_response(page.status)
+        self.send_header("Content-Type", page.content_type)
+        self.send_header("Content-Length", str(len(page.body)))
+        self.end_headers()
+        try:
+            for index in range(len(page.body)):
+                self.wfile.write(page.body[index : index + 1])
+                self.wfile.flush()
+                time.sleep(page.drip)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up at its deadline, as it should
         self.close_connection = True
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
@@ -122,11 +123,18 @@ def test_host_gate_spaces_requests_to_one_host():
     assert slept == [2.0, 4.0]
 
 
-def test_host_gate_gives_up_past_the_deadline():
-    gate = HostGate(10.0, clock=lambda: 0.0, sleep=lambda _: None)
-    gate.wait("h")
-    with pytest.raises(FetchError, match="waited too long"):
-        gate.wait("h", deadline=5.0)
+def test_host_gate_refuses_a_turn_beyond_max_wait_and_says_how_long_the_queue_is():
+    slept: list[float] = []
+    gate = HostGate(10.0, clock=lambda: 0.0, sleep=slept.append, max_wait=25.0)
+    for _ in range(3):
+        gate.wait("www.mofcom.gov.cn")
+    with pytest.raises(
+        FetchError, match=r"no turn at www\.mofcom\.gov\.cn within 25s: 3 requests queued ahead"
+    ) as caught:
+        gate.wait("www.mofcom.gov.cn")
+    assert caught.value.reason == "host_busy" and slept == [10.0, 20.0]
+    gate.wait("www.miit.gov.cn")  # another host's queue is its own
+    assert slept == [10.0, 20.0]
 
 
 def test_host_spacing_against_a_real_server(site):
@@ -137,3 +145,101 @@ def test_host_spacing_against_a_real_server(site):
     times = [hit["time"] for hit in site.hits("/p")]
     # slots are 0.5 s apart; a loaded machine may send one a little late (without spacing: a few ms)
     assert times[1] - times[0] >= 0.35 and times[2] - times[1] >= 0.35
+
+
+# --- one deadline for the whole fetch (issue 10, item 5) -------------------------------------------------
+
+
+def test_timeout_bounds_every_attempt_and_backoff_together(site, fetcher):
+    site.add("/slow", "late", delay=5.0)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"no response within 2s") as caught:
+        fetcher.fetch(site.url("/slow"), timeout=2.0, retries=3)
+    elapsed = time.monotonic() - started
+    assert caught.value.reason == "timeout"
+    assert 1.9 < elapsed < 2.6  # before: 2 s per attempt plus backoff, 8 s and more
+
+
+def test_a_body_trickled_byte_by_byte_is_cut_at_the_deadline(site, fetcher):
+    site.add("/drip", b"<html>" + b"x" * 200 + b"</html>", drip=0.05)  # 10 s to send it all
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"body not received within 1s") as caught:
+        fetcher.fetch(site.url("/drip"), timeout=1.0, retries=0)
+    assert caught.value.reason == "timeout"
+    assert time.monotonic() - started < 1.5  # before: read until the whole body arrived, 10 s
+
+
+def test_connection_errors_retry_only_while_the_deadline_allows(fetcher):
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="connection refused"):
+        fetcher.fetch(f"http://127.0.0.1:{free_port()}/", timeout=0.5, retries=10)
+    assert time.monotonic() - started < 0.7  # backoff 0.05, 0.1, 0.2, then 0.4 would pass the deadline
+
+
+def test_a_retry_after_beyond_the_deadline_fails_at_once_with_the_status(site, fetcher):
+    site.add("/busy", "ok", script=[503], retry_after="20")
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"HTTP 503 Service Unavailable: asks to retry after 20s, past the 2s"):
+        fetcher.fetch(site.url("/busy"), timeout=2.0, retries=3)
+    assert time.monotonic() - started < 1.0 and len(site.hits("/busy")) == 1
+
+
+def test_redirects_share_the_deadline(site, fetcher):
+    site.add("/a", redirect_to="/b")
+    site.add("/b", "late", delay=3.0)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="no response within 1s"):
+        fetcher.fetch(site.url("/a"), timeout=1.0, retries=2)
+    assert time.monotonic() - started < 1.5
+
+
+def test_failed_attempts_are_not_logged_one_by_one(site, fetcher, caplog):
+    site.add("/down", "x", script=[503, 503, 503])
+    with caplog.at_level(logging.INFO):
+        with pytest.raises(FetchError, match="HTTP 503"):
+            fetcher.fetch(site.url("/down"), retries=2)
+        with pytest.raises(FetchError, match="connection refused"):
+            fetcher.fetch(f"http://127.0.0.1:{free_port()}/", retries=2)
+    assert [record.getMessage() for record in caplog.records] == []  # before: urllib3's "Retrying (...)" lines
+
+
+# --- spacing does not eat the timeout (issue 10, item 6) ---------------------------------------------------
+
+
+def test_waiting_for_a_turn_at_the_host_does_not_consume_the_timeout(site):
+    site.add("/p", "x", delay=0.3)
+    fetcher = Fetcher(user_agent="t", host_interval=1.2)
+    fetcher.fetch(site.url("/p"), timeout=1.0)
+    started = time.monotonic()
+    fetched = fetcher.fetch(site.url("/p"), timeout=1.0)  # waits ~1.2 s for its turn, then has its own 1 s
+    assert fetched.content == b"x" and time.monotonic() - started >= 1.0
+
+
+def test_a_turn_that_never_comes_names_the_host_and_the_wait(site):
+    site.add("/p", "x")
+    fetcher = Fetcher(user_agent="t", host_interval=5.0, max_turn_wait=3.0)
+    fetcher.fetch(site.url("/p"))
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"no turn at 127\.0\.0\.1 within 3s: 1 requests queued ahead") as caught:
+        fetcher.fetch(site.url("/p"))
+    assert caught.value.reason == "host_busy" and time.monotonic() - started < 0.5
+
+
+# --- bodies that must not pass silently (issue 10, item 7) -------------------------------------------------
+
+
+def test_an_empty_200_body_is_an_error(site, fetcher):
+    site.add("/empty", b"")
+    with pytest.raises(FetchError, match=r"^empty body \(HTTP 200, 0 bytes\)$") as caught:
+        fetcher.fetch(site.url("/empty"))
+    assert caught.value.reason == "empty"
+
+
+def test_the_size_cap_counts_decompressed_bytes(site, fetcher):
+    import gzip
+
+    bomb = gzip.compress(b"\0" * 20_000_000)  # about 20 KB on the wire
+    site.add("/bomb", bomb, headers={"Content-Encoding": "gzip"})
+    with pytest.raises(FetchError, match="body exceeds the 1,000,000-byte cap") as caught:
+        fetcher.fetch(site.url("/bomb"), max_bytes=1_000_000)
+    assert caught.value.reason == "too_large" and len(bomb) < 100_000

@@ -10,7 +10,7 @@ import pytest
 from conftest import FIXTURES
 
 from watcher.config.sources import parse_config
-from watcher.core.errors import ExtractError
+from watcher.core.errors import ExtractError, FetchError
 from watcher.extract.registry import make_extractor
 from watcher.fetch.http import Fetcher
 
@@ -99,14 +99,15 @@ def test_broken_feed_is_an_extract_error(site):
         make_extractor("feed").extract(Fetcher(user_agent="t", host_interval=0).fetch(source.url), source)
 
 
-def test_truncated_feed_keeps_the_entries_it_has(site):
+def test_truncated_feed_is_an_error_not_a_partial_read(site):
+    """A cut-off feed read leniently looks like a feed whose other items were removed (issue 10.7)."""
     body = (FIXTURES / "feed/rss-news/body.xml").read_bytes()
-    site.add(
-        "/feed", body[: body.index(b"<item>", body.index(b"<item>") + 10) + 40], content_type="application/rss+xml"
-    )
+    cut = body[: body.index(b"<item>", body.index(b"<item>") + 10) + 40]
+    site.add("/feed", cut, content_type="application/rss+xml")
     source = make_source(site.url("/feed"), {"kind": "feed"})
-    items = make_extractor("feed").extract(Fetcher(user_agent="t", host_interval=0).fetch(source.url), source)
-    assert items[0].title.startswith("Apple to invest $500 million")
+    line = cut.count(b"\n") + 1
+    with pytest.raises(ExtractError, match=rf"^feed not well-formed at line {line}: "):
+        make_extractor("feed").extract(Fetcher(user_agent="t", host_interval=0).fetch(source.url), source)
 
 
 def test_json_not_json_and_not_a_list(site):
@@ -127,11 +128,11 @@ def test_page_selector_missing_yields_nothing(site):
     assert make_extractor("page").extract(Fetcher(user_agent="t", host_interval=0).fetch(source.url), source) == []
 
 
-def test_empty_body_is_an_extract_error(site):
+def test_empty_body_is_a_fetch_error_before_any_extractor(site):
     site.add("/empty", "")
-    source = make_source(site.url("/empty"), {"kind": "html", "item": "li"})
-    with pytest.raises(ExtractError, match="empty"):
-        make_extractor("html").extract(Fetcher(user_agent="t", host_interval=0).fetch(source.url), source)
+    with pytest.raises(FetchError, match=r"empty body \(HTTP 200, 0 bytes\)") as caught:
+        Fetcher(user_agent="t", host_interval=0).fetch(site.url("/empty"))
+    assert caught.value.reason == "empty"
 
 
 def test_contains_selector_works_on_every_page(site):

@@ -11,7 +11,9 @@ import click
 
 from watcher.cli.context import AppContext
 from watcher.cli.table import plural, render
+from watcher.core.logs import StatusLine, status_line
 from watcher.core.models import CheckResult
+from watcher.core.textwidth import shorten
 from watcher.core.timestamps import display
 
 
@@ -69,13 +71,14 @@ def check(
     pipeline = build_pipeline(config, store, alerts_dir=app.alerts_dir, validate_alerts=not no_notify)
     show_progress = progress if progress is not None else (sys.stderr.isatty() and len(sources) >= 5 and not as_json)
     results: list[CheckResult] = []
-    with click.progressbar(length=len(sources), label="checking", file=sys.stderr, hidden=not show_progress) as bar:
+    with status_line(sys.stderr) as line:
+        bar = Progress(len(sources), line if show_progress else None)
         for result in run_checks(sources, pipeline, workers=workers):
             results.append(result)
-            bar.update(1)
+            bar.advance(result.source)
             if as_json:
-                for line in change_lines(result):
-                    click.echo(json.dumps(line, ensure_ascii=False))
+                for change in change_lines(result):
+                    click.echo(json.dumps(change, ensure_ascii=False))
     order = {source.name: index for index, source in enumerate(sources)}
     results.sort(key=lambda result: order[result.source])
     if not as_json:
@@ -89,6 +92,30 @@ def check(
             if report:
                 click.echo(report)
     store.close()
+
+
+class Progress:
+    """`checking [#####.....]  5/16  mofcom-announcements`: sources done of all, and the one just checked.
+
+    Drawn on a StatusLine, so the one log line per failed check prints above it instead of through it.
+    """
+
+    WIDTH = 24
+
+    def __init__(self, total: int, line: StatusLine | None) -> None:
+        self.total, self.done, self.line = total, 0, line
+        self._draw("")
+
+    def advance(self, source: str) -> None:
+        self.done += 1
+        self._draw(source)
+
+    def _draw(self, source: str) -> None:
+        if self.line is None:
+            return
+        filled = self.WIDTH * self.done // max(1, self.total)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self.line.show(f"checking [{bar}] {self.done}/{self.total}  {shorten(source, 40)}".rstrip())
 
 
 def _select(config: Any, names: tuple[str, ...]) -> list[Any]:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from watcher.config import messages
 from watcher.config.match import Match
 from watcher.core.errors import ConfigError
+from watcher.core.hosts import HostPattern
 from watcher.core.labels import Labels, load_labels, shipped
 from watcher.core.units import parse_duration, parse_size
 from watcher.extract.registry import KindOptions, get_kind, kind_names
@@ -49,6 +50,15 @@ class Detail(BaseModel):
         description="CSS selector of a link on the detail page to follow once more; "
         "that page's main text is read instead (EDGAR index -> EX-99.1)",
     )
+    hosts: tuple[str, ...] = Field(
+        (),
+        description="other sites its items' pages may be on, e.g. ['*.sec.gov', 'news.example.org:8443', '*']",
+    )
+
+    @field_validator("hosts")
+    @classmethod
+    def _hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _host_patterns(value)
 
     @field_validator("follow")
     @classmethod
@@ -56,6 +66,13 @@ class Detail(BaseModel):
         from watcher.extract.markup import valid_css
 
         return valid_css(value) if value is not None else None
+
+
+def _host_patterns(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """Host patterns as written, each checked (`*.sec.gov`, `example.org:8443`, `*`)."""
+    for pattern in patterns:
+        HostPattern.parse(pattern)  # raises ValueError with what is allowed
+    return patterns
 
 
 class Settings(BaseModel):
@@ -106,6 +123,9 @@ class Common(BaseModel):
     severity: Level | dict[str, Level] | None = Field(None, description="fixed severity, or a table label -> level")
     detail: Detail | None = Field(None, description="fetch new items' own pages: true or {selector, max}")
     match: Match | None = Field(None, description="keep only items with one of these terms or labels; count the rest")
+    hosts: tuple[str, ...] = Field(
+        (), description="other sites the source's redirects may go to, e.g. ['www.example.net', '*.example.org']"
+    )
 
     @field_validator("encoding")
     @classmethod
@@ -116,6 +136,11 @@ class Common(BaseModel):
             except LookupError:
                 raise ValueError(f"unknown encoding {value!r}; use e.g. 'utf-8', 'gb18030', 'big5'") from None
         return value
+
+    @field_validator("hosts")
+    @classmethod
+    def _hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _host_patterns(value)
 
     @field_validator("severity", mode="before")
     @classmethod

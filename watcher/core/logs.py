@@ -1,4 +1,5 @@
-"""Logging set-up: plain text for people, JSON lines for log shippers, and no secret in any line.
+"""Logging set-up: plain text for people, JSON lines for log shippers, no secret in any line, and log lines
+that keep a progress bar whole.
 
 Channel secrets (Apprise tokens and passwords, `${VAR}` values in apprise.yml) are registered with
 `add_secrets` when the channels load, and masked as `****` in every log record, whatever logger wrote it:
@@ -18,8 +19,11 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TextIO
 from urllib.parse import quote, unquote
 
+_CLEAR = "\r\x1b[K"  # back to the line's start, erase it
+_line_lock = threading.RLock()  # one writer at a time on stderr, bar or log line
 MASK = "****"
 MIN_SECRET = 4  # shorter values (a port, "yes") would blank out ordinary words of every log line
 
@@ -137,10 +141,64 @@ class JsonFormatter(logging.Formatter):
         return mask(json.dumps(data, ensure_ascii=False, default=lambda value: mask(str(value))))
 
 
+class StatusLine:
+    """The last line of a terminal (a progress bar): redrawn in place, and log records print above it."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.text = ""
+
+    def show(self, text: str) -> None:
+        with _line_lock:
+            self.text = text
+            self.stream.write(_CLEAR + text)
+            self.stream.flush()
+
+    def clear(self) -> None:
+        with _line_lock:
+            if self.text:
+                self.stream.write(_CLEAR)
+                self.stream.flush()
+            self.text = ""
+
+
+_status: StatusLine | None = None
+
+
+@contextmanager
+def status_line(stream: TextIO) -> Iterator[StatusLine]:
+    """A StatusLine on `stream` for the block; it is erased at the end, leaving the terminal clean."""
+    global _status
+    line = StatusLine(stream)
+    with _line_lock:
+        previous, _status = _status, line
+    try:
+        yield line
+    finally:
+        line.clear()
+        with _line_lock:
+            _status = previous
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes each record on a line of its own, above the status line when one is shown on the same stream."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = _status
+        if line is None or not line.text or line.stream is not self.stream:
+            super().emit(record)
+            return
+        with _line_lock:
+            self.stream.write(_CLEAR)
+            super().emit(record)
+            self.stream.write(line.text)
+            self.stream.flush()
+
+
 def setup_logging(level: str = "warning", fmt: str = "text") -> None:
     """Configure the root logger once for the process (idempotent for tests)."""
     _install_factory()
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
@@ -151,5 +209,6 @@ def setup_logging(level: str = "warning", fmt: str = "text") -> None:
     handler._watcher = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # urllib3 logs full URLs with query strings at debug level; keep it quieter than ours.
+    # urllib3 logs full URLs with query strings at debug level; keep it quieter than ours. (Its per-attempt
+    # "Retrying (...)" warnings no longer occur: watcher.fetch retries by itself, and logs one line per check.)
     logging.getLogger("urllib3").setLevel(max(logging.INFO, root.level))

@@ -35,8 +35,8 @@ class StateLock:
     def acquire(self, wait: float = 2.0) -> None:
         """Take the lock, retrying for `wait` seconds (a `watcher status` probe holds it for microseconds)."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as error:
             raise StateError(
                 f"cannot create the lock file {self.path}: {error.strerror}",

@@ -14,6 +14,13 @@ Some detail pages only point at the document: an SEC EDGAR filing index lists
 the 8-K and its exhibits, and the press release that says what the deal is
 is exhibit EX-99.1. `detail.follow` names that link (a CSS selector); the
 page it leads to is read instead, once, through the same Fetcher.
+
+Every link found in a page (the item's own link, `follow`, a meta refresh, an
+iframe, a JavaScript redirect) is a stranger's: it is fetched only within the
+source's Reach (its own site, `hosts`, `detail.hosts`; never inside the network
+unless the source is there, see `watcher.fetch.reach`). A refused link is a
+failed detail page like any other: logged once with the reason, the item keeps
+its list text.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from typing import TYPE_CHECKING
 from watcher.core.errors import ExtractError, FetchError
 from watcher.extract.maintext import MainText, extract_main_text
 from watcher.extract.markup import absolute, parse_html, selector, text_of
+from watcher.fetch.reach import Reach
 
 if TYPE_CHECKING:
     from watcher.core.models import Change, Fetched, SourceView
@@ -133,7 +141,8 @@ class DetailReader:
         without such a link (an 8-K with no press release) is read itself.
         """
         css = source.detail.selector if source.detail is not None else None
-        fetched = _fetch(url, source, fetcher)
+        reach = Reach.for_source(source, detail=True)
+        fetched = _fetch(url, source, fetcher, reach)
         html = _html_of(fetched, source)
         follow = source.detail.follow if source.detail is not None else None
         if follow:
@@ -146,7 +155,7 @@ class DetailReader:
                     target,
                     follow,
                 )
-                fetched = _fetch(target, source, fetcher)
+                fetched = _fetch(target, source, fetcher, reach)
                 html = _html_of(fetched, source)
             else:
                 log.info(
@@ -160,7 +169,7 @@ class DetailReader:
             target = next_hop(html, fetched.final_url, css)
             if target and target != fetched.final_url:
                 log.info("%s: detail %s points to %s; following it once", source.name, fetched.final_url, target)
-                fetched = _fetch(target, source, fetcher)
+                fetched = _fetch(target, source, fetcher, reach)
                 html = _html_of(fetched, source)
                 main = extract_main_text(html, css, url=fetched.final_url, article=self.article, cap=self.cap)
         return main, fetched.final_url
@@ -209,7 +218,7 @@ def merge_text(list_text: str, detail_text: str) -> str:
     return f"{list_text}\n{detail_text}"
 
 
-def _fetch(url: str, source: SourceView, fetcher: Fetcher) -> Fetched:
+def _fetch(url: str, source: SourceView, fetcher: Fetcher, reach: Reach) -> Fetched:
     # One retry at most: it covers MOFCOM resetting a new client's first connection, and a dead
     # detail page must not hold the check for the source's full retry budget.
     return fetcher.fetch(
@@ -219,6 +228,7 @@ def _fetch(url: str, source: SourceView, fetcher: Fetcher) -> Fetched:
         headers=source.headers,
         user_agent=source.user_agent,
         retries=min(source.retries, 1),
+        reach=reach,
     )
 
 

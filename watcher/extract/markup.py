@@ -18,14 +18,39 @@ _SPACE = re.compile(r"\s+")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "spm")
 _local = threading.local()
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+)
 
 
 def text_of(fetched: Fetched, source: SourceView) -> str:
-    """The decoded body, deciding the charset once per response (see watcher.fetch.charset)."""
+    """The decoded body, deciding the charset once per response (see watcher.fetch.charset).
+
+    An image, archive or PDF served as a web page is an error saying so: decoded as text it would
+    parse as an empty page, and the check would blame the selector.
+    """
     if fetched.text is None:
+        binary = binary_kind(fetched.content)
+        if binary is not None:
+            served = fetched.content_type.split(";", 1)[0].strip() or "no content type"
+            raise ExtractError(f"not a text page: the body is {binary} (served as {served})")
         decoded = decode(fetched.content, fetched.content_type, source.encoding)
         fetched.text, fetched.charset, fetched.charset_source = decoded.text, decoded.charset, decoded.source
     return fetched.text
+
+
+def binary_kind(content: bytes) -> str | None:
+    """What a binary body is ("a PNG image", ...) by its first bytes, or None for text."""
+    for magic, kind in _MAGIC:
+        if content.startswith(magic):
+            return kind
+    return None
 
 
 def clean(text: str | None) -> str:

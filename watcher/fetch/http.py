@@ -1,117 +1,84 @@
-"""HTTP for checks: retries, deadlines, size cap, conditional GET and per-host spacing.
+"""HTTP for checks: one deadline, retries, size cap, conditional GET, per-host spacing and where a fetch may go.
+
+`timeout` is the whole fetch: every attempt, the backoff and Retry-After waits
+between them, every redirect and the body read, also when a server trickles
+bytes slower than any socket timeout would notice (a watchdog cuts the
+connection at the deadline). Waiting for a turn at a busy host is not part of
+it: spacing is watcher's own politeness, bounded separately (`max_turn_wait`)
+and reported as such. Retries and redirects are done here rather than inside
+urllib3, so each is bounded by the deadline, each redirect is checked against
+the source's Reach (`watcher.fetch.reach`), and nothing is logged per attempt.
 
 One `requests.Session` per worker thread keeps connections alive per host.
 Everything that can go wrong becomes a FetchError with a short reason that the
-check log and health alerts can show.
+check log, `watcher status` and health alerts show.
 """
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import threading
 import time
-from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urljoin
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from watcher.core.errors import FetchError
 from watcher.core.models import Fetched, Validators
+from watcher.fetch.guard import AddressRefused, Guard, GuardedAdapter, Resolver, guarding, system_resolver
+from watcher.fetch.pace import Deadline, HostGate
+from watcher.fetch.reach import Reach, endpoint_of
 
 log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 10
 CHUNK = 64 * 1024
-
-
-class _BoundedRetry(Retry):
-    """urllib3 Retry that never sleeps longer than `max_retry_after` on a Retry-After header."""
-
-    max_retry_after = 30.0
-
-    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
-        seconds = super().get_retry_after(response)
-        return None if seconds is None else min(seconds, self.max_retry_after)
-
-
-class HostGate:
-    """Spaces requests to one host by a minimum interval, across threads.
-
-    Each caller reserves the next free slot for its host and sleeps until it,
-    so eight workers on one ministry site still arrive one at a time.
-    """
-
-    def __init__(
-        self, interval: float, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
-    ) -> None:
-        self.interval = interval
-        self._clock = clock
-        self._sleep = sleep
-        self._next: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def wait(self, host: str, deadline: float | None = None) -> None:
-        if self.interval <= 0:
-            return
-        with self._lock:
-            now = self._clock()
-            slot = max(now, self._next.get(host, now))
-            self._next[host] = slot + self.interval
-        delay = slot - now
-        if deadline is not None and now + delay > deadline:
-            raise FetchError(
-                f"waited too long for a turn at {host} (host_interval {self.interval:g}s)", reason="timeout"
-            )
-        if delay > 0:
-            self._sleep(delay)
+CONNECT_TIMEOUT = 10.0
+MAX_RETRY_AFTER = 30.0
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class Fetcher:
-    """Fetches URLs for checks; safe to share between worker threads."""
+    """Fetches URLs for checks; safe to share between worker threads.
+
+    `resolver` (host, port -> addresses) is what guarded connections resolve with; tests give one that
+    maps invented names to loopback addresses, to prove the address check looks at the connected address.
+    """
 
     def __init__(
-        self, *, user_agent: str, host_interval: float = 1.0, backoff_factor: float = 0.5, gate: HostGate | None = None
+        self,
+        *,
+        user_agent: str,
+        host_interval: float = 1.0,
+        backoff_factor: float = 0.5,
+        gate: HostGate | None = None,
+        resolver: Resolver = system_resolver,
+        max_turn_wait: float = 300.0,
     ) -> None:
         self.user_agent = user_agent
         self.backoff_factor = backoff_factor
-        self.gate = gate or HostGate(host_interval)
+        self.gate = gate or HostGate(host_interval, max_wait=max_turn_wait)
+        self.resolver = resolver
         self._local = threading.local()
 
-    def session(self, retries: int = 3) -> requests.Session:
-        """This thread's session for a retry budget (sessions keep connections alive per host)."""
-        sessions = getattr(self._local, "sessions", None)
-        if sessions is None:
-            sessions = self._local.sessions = {}
-        session = sessions.get(retries)
+    def session(self) -> requests.Session:
+        """This thread's session (sessions keep connections alive per host)."""
+        session = getattr(self._local, "session", None)
         if session is None:
-            session = sessions[retries] = self._new_session(retries)
+            session = self._local.session = self._new_session()
         return session
 
-    def _new_session(self, retries: int) -> requests.Session:
+    @staticmethod
+    def _new_session() -> requests.Session:
         session = requests.Session()
-        session.max_redirects = MAX_REDIRECTS
         # requests re-reads proxy, CA-bundle and netrc settings from the environment on every request (about
         # half a millisecond each): read the CA bundle once here, and let requests look only when the
         # environment sets proxies or netrc, whose per-URL rules it must apply.
         session.trust_env = _proxies_or_netrc()
         if not session.trust_env:
             session.verify = _ca_bundle() or True
-        retry = _BoundedRetry(
-            total=retries,
-            connect=retries,
-            read=retries,
-            status=retries,
-            redirect=False,
-            backoff_factor=self.backoff_factor,
-            backoff_max=30,
-            status_forcelist=(429, 500, 502, 503, 504),
-            allowed_methods=frozenset({"GET", "HEAD"}),
-            respect_retry_after_header=True,
-            raise_on_status=False,
-        )
-        adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=4)
+        adapter = GuardedAdapter(max_retries=0, pool_connections=4, pool_maxsize=4)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
@@ -126,10 +93,14 @@ class Fetcher:
         validators: Validators | None = None,
         user_agent: str | None = None,
         retries: int = 3,
+        reach: Reach | None = None,
     ) -> Fetched:
-        """GET a URL within a total deadline; a 304 comes back as `not_modified`."""
+        """GET a URL within one deadline; a 304 comes back as `not_modified`.
+
+        `reach` says where this fetch and its redirects may go (default: the URL's own site).
+        """
         started = time.monotonic()
-        deadline = started + timeout
+        reach = reach or Reach.of(url)
         request_headers = {"User-Agent": user_agent or self.user_agent, "Accept-Encoding": "gzip, deflate"}
         request_headers.update(headers or {})
         if validators is not None:
@@ -137,31 +108,43 @@ class Fetcher:
                 request_headers["If-None-Match"] = validators.etag
             if validators.last_modified:
                 request_headers["If-Modified-Since"] = validators.last_modified
+        guard = Guard(reach, self.resolver)
+        deadline = Deadline(timeout, guard)
+        with guarding(guard):
+            try:
+                return self._fetch(url, request_headers, reach, guard, deadline, max_bytes, retries, started)
+            finally:
+                deadline.cancel()
 
-        self.gate.wait(urlsplit(url).hostname or "", deadline)
-        connect_timeout = min(10.0, timeout)
-        try:
-            response = self.session(retries).get(
-                url,
-                headers=request_headers,
-                timeout=(connect_timeout, timeout),
-                stream=True,
-                allow_redirects=True,
-            )
-        except requests.exceptions.TooManyRedirects:
-            raise FetchError(f"more than {MAX_REDIRECTS} redirects (a redirect loop?)", reason="redirects") from None
-        except requests.exceptions.ConnectTimeout:
-            raise FetchError(f"connection timed out after {connect_timeout:g}s", reason="timeout") from None
-        except requests.exceptions.ReadTimeout:
-            raise FetchError(f"no response within {timeout:g}s", reason="timeout") from None
-        except requests.exceptions.SSLError as error:
-            raise FetchError(f"TLS error: {_root_cause(error)}", reason="tls") from None
-        except requests.exceptions.ConnectionError as error:
-            if _timed_out(error):  # a read timeout after the last retry arrives wrapped as a connection error
-                raise FetchError(f"no response within {timeout:g}s", reason="timeout") from None
-            raise FetchError(f"cannot connect: {_root_cause(error)}", reason="connection") from None
-        except requests.exceptions.RequestException as error:
-            raise FetchError(f"request failed: {_root_cause(error)}", reason="request") from None
+    def _fetch(
+        self,
+        url: str,
+        headers: dict[str, str],
+        reach: Reach,
+        guard: Guard,
+        deadline: Deadline,
+        max_bytes: int,
+        retries: int,
+        started: float,
+    ) -> Fetched:
+        current, gated, hops = url, None, 0
+        while True:
+            host, port = reach.check(current, "link" if hops == 0 else "redirect")
+            if host != gated:  # the first request to each host of this fetch waits for its turn there
+                deadline.extend(self.gate.wait(host))
+                gated = host
+            response = self._send(current, headers, guard, deadline, retries)
+            if not response.is_redirect:
+                break
+            target = self.session().get_redirect_target(response)
+            response.close()
+            hops += 1
+            if hops > MAX_REDIRECTS:
+                raise FetchError(f"more than {MAX_REDIRECTS} redirects (a redirect loop?)", reason="redirects")
+            following = urljoin(current, target)
+            if endpoint_of(following) != (host, port):
+                headers = {key: value for key, value in headers.items() if key.lower() != "authorization"}
+            current = following
 
         with response:
             response_headers = {key.lower(): value for key, value in response.headers.items()}
@@ -169,30 +152,82 @@ class Fetcher:
                 _ = response.content  # an unread response would close its keep-alive connection
                 return Fetched(
                     url=url,
-                    final_url=response.url,
+                    final_url=current,
                     status=304,
                     headers=response_headers,
                     not_modified=True,
                     elapsed=time.monotonic() - started,
                 )
             if response.status_code >= 400:
-                raise FetchError(
-                    f"HTTP {response.status_code} {response.reason or ''}".strip(),
-                    status=response.status_code,
-                    reason="http",
-                )
-            content = self._read_capped(response, max_bytes, deadline, timeout)
+                raise FetchError(_status_text(response), status=response.status_code, reason="http")
+            content = self._read_capped(response, max_bytes, deadline)
+        if not content and 200 <= response.status_code < 300:
+            raise FetchError(
+                f"empty body (HTTP {response.status_code}, 0 bytes)", status=response.status_code, reason="empty"
+            )
         return Fetched(
             url=url,
-            final_url=response.url,
+            final_url=current,
             status=response.status_code,
             headers=response_headers,
             content=content,
             elapsed=time.monotonic() - started,
         )
 
+    def _send(
+        self, url: str, headers: dict[str, str], guard: Guard, deadline: Deadline, retries: int
+    ) -> requests.Response:
+        """One GET, retried on connection errors, timeouts, 429 and 5xx while the deadline allows."""
+        session = self.session()
+        proxied = session.trust_env and bool(requests.utils.get_environ_proxies(url))
+        attempt = 0
+        while True:
+            remaining = deadline.remaining()
+            if remaining <= 0:
+                raise _timeout(deadline, attempt)
+            try:
+                if proxied:
+                    guard.check_proxied(*endpoint_of(url))  # type: ignore[misc]
+                response = session.get(
+                    url,
+                    headers=headers,
+                    timeout=(min(CONNECT_TIMEOUT, remaining), remaining),
+                    stream=True,
+                    allow_redirects=False,
+                )
+            except AddressRefused as error:
+                raise FetchError(str(error), reason="refused") from None
+            except requests.exceptions.RequestException as error:
+                failure = _failure(error, deadline, attempt + 1)
+                if failure.reason not in ("connection", "timeout") or attempt >= retries:
+                    raise failure from None
+                wait = self._backoff(attempt)
+            else:
+                if response.status_code not in RETRY_STATUSES or attempt >= retries:
+                    return response
+                wait = _retry_after(response)
+                if wait is not None and wait >= deadline.remaining():
+                    response.close()
+                    raise FetchError(
+                        f"{_status_text(response)}: asks to retry after {wait:g}s, past the {deadline.seconds:g}s "
+                        "timeout",
+                        status=response.status_code,
+                        reason="http",
+                    )
+                failure = FetchError(_status_text(response), status=response.status_code, reason="http")
+                response.close()
+                wait = self._backoff(attempt) if wait is None else wait
+            if wait >= deadline.remaining():  # no time for another attempt: the last answer stands
+                raise failure
+            log.debug("retrying %s in %.2fs after: %s", url, wait, failure)
+            time.sleep(wait)
+            attempt += 1
+
+    def _backoff(self, attempt: int) -> float:
+        return min(30.0, self.backoff_factor * (2**attempt))
+
     @staticmethod
-    def _read_capped(response: requests.Response, max_bytes: int, deadline: float, timeout: float) -> bytes:
+    def _read_capped(response: requests.Response, max_bytes: int, deadline: Deadline) -> bytes:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             raise FetchError(
@@ -211,18 +246,61 @@ class Fetcher:
                         status=response.status_code,
                         reason="too_large",
                     )
-                if time.monotonic() > deadline:
-                    raise FetchError(
-                        f"body not received within {timeout:g}s", status=response.status_code, reason="timeout"
-                    )
+                if deadline.expired or deadline.remaining() <= 0:
+                    break
                 chunks.append(chunk)
         except requests.exceptions.RequestException as error:
+            if not deadline.expired:
+                raise FetchError(
+                    f"connection broke while reading: {_root_cause(error)}",
+                    status=response.status_code,
+                    reason="connection",
+                ) from None
+        if deadline.expired or deadline.remaining() <= 0:  # cut by the watchdog: what arrived is not the page
             raise FetchError(
-                f"connection broke while reading: {_root_cause(error)}",
+                f"body not received within {deadline.seconds:g}s" + (f" ({size:,} bytes by then)" if size else ""),
                 status=response.status_code,
-                reason="connection",
-            ) from None
+                reason="timeout",
+            )
         return b"".join(chunks)
+
+
+def _status_text(response: requests.Response) -> str:
+    return f"HTTP {response.status_code} {response.reason or ''}".strip()
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Seconds a Retry-After header asks for (number or HTTP date), at most MAX_RETRY_AFTER; None if absent."""
+    value = (response.headers.get("retry-after") or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - time.time()
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
+
+
+def _timeout(deadline: Deadline, attempts: int) -> FetchError:
+    tries = f" ({attempts} attempts)" if attempts > 1 else ""
+    return FetchError(f"no response within {deadline.seconds:g}s{tries}", reason="timeout")
+
+
+def _failure(error: requests.exceptions.RequestException, deadline: Deadline, attempts: int) -> FetchError:
+    """The FetchError for a failed attempt; `reason` says whether another attempt may help."""
+    if deadline.expired or isinstance(error, requests.exceptions.ReadTimeout) or _timed_out(error):
+        return _timeout(deadline, attempts)
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return FetchError(f"connection timed out after {min(CONNECT_TIMEOUT, deadline.seconds):g}s", reason="timeout")
+    if isinstance(error, requests.exceptions.SSLError):
+        return FetchError(f"TLS error: {_root_cause(error)}", reason="tls")
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return FetchError(f"cannot connect: {_root_cause(error)}", reason="connection")
+    return FetchError(f"request failed: {_root_cause(error)}", reason="request")
 
 
 def _proxies_or_netrc() -> bool:

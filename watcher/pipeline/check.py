@@ -33,6 +33,7 @@ from watcher.core.models import (
 )
 from watcher.diff import diff_items
 from watcher.extract.registry import make_extractor
+from watcher.fetch.reach import Reach
 from watcher.pipeline import health
 from watcher.pipeline.match import ItemFilter
 
@@ -95,6 +96,7 @@ def check_source(source: Source, pipeline: Pipeline) -> CheckResult:
             validators=state.validators if conditional else None,
             user_agent=source.user_agent,
             retries=source.retries,
+            reach=Reach.for_source(source),
         )
         record.http_status, record.bytes = fetched.status, len(fetched.content)
         record.validators = _validators(fetched, state)

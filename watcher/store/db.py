@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -33,8 +34,7 @@ class StateDB:
         """Open or create `state_dir/watcher.db`, in WAL mode, at the newest schema."""
         state_dir = Path(state_dir)
         try:
-            state_dir.mkdir(parents=True, exist_ok=True)
-            path = state_dir / DB_NAME
+            path = _create_private(state_dir)
             connection = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
             db = Database(connection)
             db.execute("PRAGMA busy_timeout = 30000")
@@ -112,3 +112,18 @@ def _hint(error: BaseException) -> str | None:
     if "not a database" in text or "malformed" in text:
         return "the file is not a watcher database or is damaged; move it away to start fresh"
     return None
+
+
+def _create_private(state_dir: Path) -> Path:
+    """The database path, creating the state directory (0700) and the database file (0600) if missing.
+
+    The state holds what the watched pages said and where alerts went: it is the owner's. SQLite gives the
+    -wal and -shm files the database file's mode. Existing files keep the mode their owner chose.
+    """
+    if not state_dir.exists():
+        state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        state_dir.chmod(0o700)  # mkdir's mode is narrowed by the umask, never widened; make it exact
+    path = state_dir / DB_NAME
+    if not path.exists():
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    return path

@@ -2,6 +2,17 @@
 
 feedparser reads the bytes we fetched ourselves (its own HTTP client has no
 timeout) and handles the declared encoding, e.g. SEC's ISO-8859-1 Atom.
+
+A feed is a stranger's XML. A feed whose DOCTYPE declares an external entity
+(SYSTEM or PUBLIC: `file:///etc/hostname`, an `http://` address), a parameter
+entity or an entity made of other entities (billion laughs) is refused before
+any parser sees it; plain-text entities are read. Beneath that, the parser is
+the stdlib expat reader with external entities off (feedparser sets that) and
+expat's own amplification limit, so neither a file's text nor a request nor an
+expansion comes out of a feed even if the first check missed one. A feed that
+is not well-formed XML (truncated, or using an entity it may not declare) is
+an error naming the line, not a silent partial read by feedparser's lenient
+fallback: that fallback would report a cut-off feed as "nothing new".
 """
 
 from __future__ import annotations
@@ -9,6 +20,7 @@ from __future__ import annotations
 import html
 import re
 import time
+import xml.sax
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
@@ -24,6 +36,12 @@ if TYPE_CHECKING:
     from watcher.core.models import Fetched, SourceView
 
 _TAG = re.compile(r"<[^>]+>")
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_ENTITY = re.compile(
+    rb"""<!ENTITY\s+(?P<parameter>%\s+)?(?P<name>[^\s>]+)\s+(?P<value>"[^"]*"|'[^']*'|SYSTEM|PUBLIC)""", re.IGNORECASE
+)
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")  # the root element: declarations come before it
+_PROLOG_SCAN = 1_000_000
 
 
 class FeedOptions(KindOptions):
@@ -45,15 +63,17 @@ class FeedKind(Kind):
     Options = FeedOptions
 
     def extract(self, fetched: Fetched, source: SourceView) -> list[Item]:
-        import feedparser
-
+        feedparser = _feedparser()
         headers = {"content-type": fetched.content_type, "content-location": fetched.final_url}
         if source.encoding:
             headers["content-type"] = f"application/xml; charset={source.encoding}"
+        _refuse_unsafe_entities(fetched.content)
         parsed = feedparser.parse(fetched.content, response_headers=headers)
+        problem = parsed.get("bozo_exception")
+        if isinstance(problem, xml.sax.SAXParseException):
+            raise ExtractError(_not_well_formed(problem, fetched.content))
         if parsed.bozo and not parsed.entries and not parsed.feed.get("title"):
-            reason = parsed.get("bozo_exception")
-            raise ExtractError(f"not a valid RSS/Atom feed: {reason or 'no feed elements found'}")
+            raise ExtractError(f"not a valid RSS/Atom feed: {problem or 'no feed elements found'}")
         options: FeedOptions = source.options  # type: ignore[assignment]
         items: list[Item] = []
         seen: set[str] = set()
@@ -73,6 +93,40 @@ class FeedKind(Kind):
                 seen.add(item.id)
                 items.append(item)
         return items
+
+
+def _feedparser() -> Any:
+    import feedparser
+    import feedparser.api
+
+    # feedparser prefers libxml2's SAX driver when its bindings are installed; keep the stdlib expat reader,
+    # whose entity handling the module docstring describes (and tests/test_fetch_security.py checks).
+    feedparser.api.PREFERRED_XML_PARSERS = ["xml.sax.expatreader"]
+    return feedparser
+
+
+def _refuse_unsafe_entities(content: bytes) -> None:
+    """Refuse a feed whose prolog declares external, parameter or nested entities (see the module docstring)."""
+    start = _FIRST_ELEMENT.search(content, 0, _PROLOG_SCAN)
+    prolog = content[: start.start() if start else _PROLOG_SCAN]
+    for match in _ENTITY.finditer(prolog):
+        parameter, name, value = match["parameter"], match["name"].decode("utf-8", "replace"), match["value"]
+        if parameter:
+            why = f"parameter XML entity %{name};"
+        elif value[:1] not in (b'"', b"'"):
+            why = f"external XML entity &{name}; ({value.decode('ascii', 'replace')})"
+        elif b"&" in value or b"%" in value:
+            why = f"nested XML entity &{name}; (an entity bomb?)"
+        else:
+            continue
+        raise ExtractError(f"feed refused: {why}, such entities are never read")
+
+
+def _not_well_formed(error: xml.sax.SAXParseException, content: bytes) -> str:
+    reason = error.getMessage()
+    if _ENTITY_DECLARATION.search(content, 0, 65_536):
+        reason += " (the feed declares XML entities; only plain-text ones are read)"
+    return f"feed not well-formed at line {error.getLineNumber()}: {reason}"
 
 
 def _item(entry: Any, base: str, options: FeedOptions) -> Item | None:
