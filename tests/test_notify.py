@@ -393,3 +393,19 @@ def test_digest_rows_keep_their_own_delivered_targets(site, project):
     assert "Rare earth prices rise" in first_a and "Dysprosium" not in first_a
     assert "Dysprosium" in second_a and "Rare earth prices rise" not in second_a  # not repeated, not missed
     assert "Rare earth prices rise" in only_b and "Dysprosium" in only_b
+
+
+def test_a_burst_of_health_alerts_is_one_message_naming_every_source(site, project):
+    """Seven sources failing at once: one combined message that lists each, not an empty body retried forever."""
+    ops = site.url("/ops").replace("http://", "json://")
+    (project.alerts / "apprise.yml").write_text(f"version: 1\nurls:\n  - {ops}:\n      - tag: ops\n")
+    (project.alerts / "routes.toml").write_text('[delivery]\nbackoff = "0s"\nhealth_tag = "ops"\n')
+    dead = "".join(
+        source_entry(f"s{i}", f"http://127.0.0.1:{free_port()}/", item="li", timeout="0.3s") for i in range(7)
+    )
+    project.write_sources(dead, settings='host_interval = "0s"\nfailure_threshold = 1')
+    assert project.cli("check").exit_code == 0
+    (message,) = site.received("/ops")
+    assert message["title"].startswith("[ALERTS · 7 new]")
+    assert all(f"Source broken: s{i}" in message["message"] for i in range(7))
+    assert project.cli("outbox", "--json").stdout.count('"pending"') == 0
