@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from watcher.config.expect import Expect, parse_expectations
 from watcher.core.errors import ConfigError
 from watcher.core.units import parse_duration, parse_size
 from watcher.extract.registry import KindOptions, get_kind, kind_names
@@ -136,6 +137,7 @@ class Config(BaseModel):
     path: Path
     settings: Settings
     sources: tuple[Source, ...]
+    expectations: tuple[Expect, ...] = ()
 
     def enabled(self) -> list[Source]:
         return [source for source in self.sources if source.enabled]
@@ -168,11 +170,11 @@ def load_config(path: Path | str) -> Config:
 def parse_config(data: dict[str, Any], path: Path) -> Config:
     """Validate already-parsed TOML data (also used by the demo and tests)."""
     problems: list[str] = []
-    unknown = sorted(set(data) - {"settings", "defaults", "source"})
+    unknown = sorted(set(data) - {"settings", "defaults", "source", "expect"})
     for key in unknown:
         problems.append(
-            f"{path}: unknown top-level key {key!r}{_suggest(key, ['settings', 'defaults', 'source'])}; "
-            "allowed: [settings], [defaults], [[source]]"
+            f"{path}: unknown top-level key {key!r}{_suggest(key, ['settings', 'defaults', 'source', 'expect'])}; "
+            "allowed: [settings], [defaults], [[source]], [[expect]]"
         )
 
     settings = _validate(Settings, data.get("settings", {}), f"{path}: [settings]", problems) or Settings()
@@ -201,9 +203,11 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             continue
         seen[source.name] = index
         sources.append(source)
+    names = [source.name for source in sources]
+    expectations = parse_expectations(data.get("expect", []), path, names, problems, _validate)
     if problems:
         raise ConfigError(problems)
-    return Config(path=path, settings=settings, sources=tuple(sources))
+    return Config(path=path, settings=settings, sources=tuple(sources), expectations=expectations)
 
 
 def _parse_source(entry: Any, index: int, defaults: dict[str, Any], path: Path, problems: list[str]) -> Source | None:
