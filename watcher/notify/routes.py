@@ -25,14 +25,16 @@ if TYPE_CHECKING:
     from watcher.core.models import NewEvent
 
 LABELS = ("quota", "export_control", "enforcement", "deal", "market", "irrelevant")
-RELEVANT = LABELS[:-1]
+RELEVANT = (*LABELS[:-1], "overdue")  # `overdue`: an [[expect]] entry's alert (watcher.pipeline.expect)
 SEVERITIES = ("high", "medium", "low")
 
 
 class Route(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = ""
-    labels: tuple[Literal["quota", "export_control", "enforcement", "deal", "market", "irrelevant"], ...] = RELEVANT
+    labels: tuple[Literal["quota", "export_control", "enforcement", "deal", "market", "irrelevant", "overdue"], ...] = (
+        RELEVANT
+    )
     severity: tuple[Literal["high", "medium", "low"], ...] = SEVERITIES
     sources: tuple[str, ...] = ()  # names or glob patterns; empty = every source
     source_tags: tuple[str, ...] = ()  # any of these sources.toml tags; empty = any
@@ -139,6 +141,7 @@ DEFAULT_ROUTES = Routes(  # the same rules as the shipped alerts/routes.toml
         ),
         Route(name="low-severity items, daily", labels=POLICY, severity=("low",), tags=("digest",), mode="digest"),
         Route(name="market news, daily", labels=("market",), tags=("digest",), mode="digest"),
+        Route(name="expected notices that are overdue, now", labels=("overdue",), tags=("procurement",)),
     ),
 )
 

@@ -172,6 +172,8 @@ class Notifier:
         event = events[0]
         if event["kind"] == "health":
             return self.renderer.health(event)
+        if event["label"] == "overdue":
+            return self.renderer.overdue(event)
         return self.renderer.alert(event, self.publishers.get(event["source"]), event.get("sources"))
 
     # -- sending --------------------------------------------------------------------------------------

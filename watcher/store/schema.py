@@ -175,3 +175,23 @@ def quota_year_index(db: Database) -> None:
 def unrouted_index(db: Database) -> None:
     """`watcher status` counts unrouted events on every call; a partial index keeps that off the events table."""
     db.execute("CREATE INDEX events_unrouted ON events (label) WHERE kind = 'change' AND routed = 0")
+
+
+@migrations(name="0006_expectations")
+def expectations(db: Database) -> None:
+    """Where each `[[expect]]` entry stands: since when it is watched, and its open overdue alert if any."""
+    db.execute(
+        """CREATE TABLE expectations (
+            name TEXT PRIMARY KEY,
+            watching_since TEXT NOT NULL,
+            period TEXT,
+            due TEXT,
+            overdue_since TEXT,
+            alerted_at TEXT,
+            alerts INTEGER NOT NULL DEFAULT 0,
+            event_id INTEGER,
+            severity TEXT,
+            closed_at TEXT,
+            closed_event_id INTEGER
+        )"""
+    )
