@@ -43,8 +43,10 @@ def check(
 ) -> None:
     """Check sources once: fetch, extract, diff against the state, record and print changes.
 
-    The first check of a source records a silent baseline. The exit code is non-zero
-    only for an invalid configuration: one source's failure never stops the others.
+    The first check of a source records a silent baseline. The [[expect]] entries are
+    evaluated after the checks: an overdue notice is alerted (once per `repeat`), and one
+    that arrived closes its alert. The exit code is non-zero only for an invalid
+    configuration: one source's failure never stops the others.
 
     \b
     Example:
@@ -72,11 +74,21 @@ def check(
     results.sort(key=lambda result: order[result.source])
     if not as_json:
         click.echo(render_results(results))
+    _expectations(config, pipeline, quiet=as_json)
     if not no_notify and pipeline.deliver is not None:
         report = pipeline.deliver()
         if report and not as_json:
             click.echo(report)
     store.close()
+
+
+def _expectations(config: Any, pipeline: Any, quiet: bool) -> None:
+    """Evaluate the [[expect]] entries after the checks, so a notice found now counts at once."""
+    from watcher.pipeline.expect import evaluate_expectations
+
+    for outcome in evaluate_expectations(config, pipeline):
+        if outcome.event is not None and not quiet:
+            click.echo(f"expectation {outcome.expect.name}: {outcome.action}: {outcome.event['title']}")
 
 
 def _select(config: Any, names: tuple[str, ...]) -> list[Any]:

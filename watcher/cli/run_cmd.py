@@ -80,7 +80,7 @@ def run(app: AppContext, workers: int, stop_timeout: float, http: tuple[str, int
         http=http,
     )
     try:
-        code = Daemon(options).run()
+        code = Daemon(options, clock=app.clock).run()
     except StateLockedError as error:
         raise UserFacingError(str(error), exit_code=EXIT_STATE_IN_USE) from None
     raise SystemExit(code)
