@@ -456,3 +456,23 @@ def test_every_expect_key_is_in_the_readme():
     section = readme.split("## Expectations", 1)[1].split("\n## ", 1)[0]
     for key in Expect.model_fields:
         assert f"| `{key}` |" in section, key
+
+
+def test_two_evaluations_that_read_the_same_state_alert_once(tmp_path):
+    from watcher.core.models import NewEvent
+    from watcher.store import Store
+
+    clock = Clock("2026-04-05T09:00:00")
+    store = Store.open(tmp_path / "state", clock=clock)
+    first = store.expectations.watch("e", "2026-01-01T00:00:00Z")
+    second = store.expectations.watch("e", "2026-03-01T00:00:00Z")  # watched since the first time
+    assert first == second and first["alerted_at"] is None
+    update = {"overdue_since": "2026-04-05T09:00:00Z", "alerted_at": "2026-04-05T09:00:00Z", "alerts": 1}
+    event = NewEvent(
+        source="expect:e", label="overdue", severity="medium", title="t", routes=[("p", "immediate", None)]
+    )
+    written = store.expectations.transition("e", first["alerted_at"], update, event)
+    assert written["id"] and store.expectations.transition("e", second["alerted_at"], update, event) is None
+    assert store.outbox.outbox_counts() == {"pending": 1}
+    assert store.expectations.states()["e"]["event_id"] == written["id"]
+    store.close()

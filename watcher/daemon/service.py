@@ -309,36 +309,22 @@ class Daemon:
         assert self.scheduler is not None
         now = datetime.now(UTC)
         every = self.options
-        self.scheduler.add_job(
-            self._drain_job,
-            IntervalTrigger(seconds=every.drain_every, start_date=now),
-            id="ops:drain",
-            name="drain outbox",
-            executor="ops",
-            next_run_time=now,
+        prune_start = now + timedelta(seconds=every.prune_delay)
+        jobs = (  # (job, interval, id, name, first start, run at once)
+            (self._drain_job, every.drain_every, "ops:drain", "drain outbox", now, True),
+            (self._watch_job, every.watch_every, "ops:watch", "watch configuration files", now, False),
+            (self._expect_job, every.expect_every, "ops:expect", "evaluate expectations", now, True),
+            (self._prune_job, every.prune_every, "ops:prune", "prune old rows", prune_start, False),
         )
-        self.scheduler.add_job(
-            self._watch_job,
-            IntervalTrigger(seconds=every.watch_every, start_date=now),
-            id="ops:watch",
-            name="watch configuration files",
-            executor="ops",
-        )
-        self.scheduler.add_job(
-            self._expect_job,
-            IntervalTrigger(seconds=every.expect_every, start_date=now),
-            id="ops:expect",
-            name="evaluate expectations",
-            executor="ops",
-            next_run_time=now,
-        )
-        self.scheduler.add_job(
-            self._prune_job,
-            IntervalTrigger(seconds=every.prune_every, start_date=now + timedelta(seconds=every.prune_delay)),
-            id="ops:prune",
-            name="prune old rows",
-            executor="ops",
-        )
+        for job, seconds, job_id, name, start, at_once in jobs:
+            self.scheduler.add_job(
+                job,
+                IntervalTrigger(seconds=seconds, start_date=start),
+                id=job_id,
+                name=name,
+                executor="ops",
+                **({"next_run_time": now} if at_once else {}),
+            )
 
     def _schedule_digests(self) -> None:
         assert self.scheduler is not None and self.pipeline is not None
