@@ -26,7 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "notify": {"core", "config", "store", "analyze"},
     "pipeline": {"core", "config", "fetch", "extract", "diff", "analyze", "store", "notify"},
     "daemon": {"core", "config", "fetch", "extract", "diff", "analyze", "store", "notify", "pipeline", "web"},
-    "web": {"core", "store"},
+    "web": {"core", "store", "analyze"},
     "authoring": {"core", "config", "fetch", "extract"},
     "demo": {"core", "config", "fetch", "extract", "diff", "analyze", "store", "notify", "pipeline"},
     "cli": {

@@ -138,7 +138,10 @@ def cli(
     from watcher.core.logs import setup_logging
 
     setup_logging(log_level, log_format)
+    given = ctx.obj if isinstance(ctx.obj, AppContext) else None  # a caller's context brings its clock (tests)
     ctx.obj = AppContext(sources_file=sources_file, state_dir=state_dir, alerts_dir=alerts_dir)
+    if given is not None:
+        ctx.obj.clock = given.clock
 
 
 def main() -> None:

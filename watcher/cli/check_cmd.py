@@ -53,8 +53,10 @@ def check(
 ) -> None:
     """Check sources once: fetch, extract, diff against the state, record and print changes.
 
-    The first check of a source records a silent baseline. The exit code is non-zero
-    only for an invalid configuration: one source's failure never stops the others.
+    The first check of a source records a silent baseline. The [[expect]] entries are
+    evaluated after the checks: an overdue notice is alerted (once per `repeat`), and one
+    that arrived closes its alert. The exit code is non-zero only for an invalid
+    configuration: one source's failure never stops the others.
 
     \b
     Example:
@@ -83,6 +85,7 @@ def check(
     results.sort(key=lambda result: order[result.source])
     if not as_json:
         click.echo(render_results(results, config.settings.timezone))
+    _expectations(config, pipeline, quiet=as_json)
     if not no_notify and pipeline.deliver is not None:
         if as_json:  # stdout is JSON only: console:// alert cards (and anything else a channel prints) go to stderr
             with contextlib.redirect_stdout(sys.stderr):
@@ -116,6 +119,15 @@ class Progress:
         filled = self.WIDTH * self.done // max(1, self.total)
         bar = "#" * filled + "." * (self.WIDTH - filled)
         self.line.show(f"checking [{bar}] {self.done}/{self.total}  {shorten(source, 40)}".rstrip())
+
+
+def _expectations(config: Any, pipeline: Any, quiet: bool) -> None:
+    """Evaluate the [[expect]] entries after the checks, so a notice found now counts at once."""
+    from watcher.pipeline.expect import evaluate_expectations
+
+    for outcome in evaluate_expectations(config, pipeline):
+        if outcome.event is not None and not quiet:
+            click.echo(f"expectation {outcome.expect.name}: {outcome.action}: {outcome.event['title']}")
 
 
 def _select(config: Any, names: tuple[str, ...]) -> list[Any]:

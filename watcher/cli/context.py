@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from watcher.core.timestamps import utc_now
 
 if TYPE_CHECKING:
     from watcher.config.sources import Config
@@ -17,6 +21,7 @@ class AppContext:
     state_dir: Path
     alerts_dir: Path
     _config: Config | None = field(default=None, repr=False)
+    clock: Callable[[], datetime] = field(default=utc_now, repr=False)  # "now" of the state: due dates, stamps
 
     def config(self) -> Config:
         """Load and validate sources.toml once per command (raises ConfigError)."""
@@ -39,7 +44,7 @@ class AppContext:
         """Open (and if needed create) the state database."""
         from watcher.store import Store
 
-        return Store.open(self.state_dir)
+        return Store.open(self.state_dir, clock=self.clock)
 
     def existing_store(self) -> Store | None:
         """The state database if one exists: read-only commands must not create state."""

@@ -104,7 +104,7 @@ def run(
         timezone=timezone,
     )
     try:
-        code = Daemon(options).run()
+        code = Daemon(options, clock=app.clock).run()
     except StateLockedError as error:
         raise UserFacingError(str(error), exit_code=EXIT_STATE_IN_USE) from None
     raise SystemExit(code)

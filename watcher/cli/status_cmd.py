@@ -14,12 +14,18 @@ from watcher.core.timestamps import display, parse
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="One JSON object with the daemon, every source and the outbox.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON object with the daemon, every source, the expectations and the outbox.",
+)
 @click.pass_obj
 def status(app: AppContext, as_json: bool) -> None:
-    """Show whether the daemon runs, each source's last check, failures and next run, and the outbox.
+    """Show whether the daemon runs, each source's last check, failures and next run, the expectations and the outbox.
 
     Next runs are written by `watcher run`, so they show only while a daemon runs on this --state.
+    Each [[expect]] entry is met on DATE, due by DATE, or overdue by N days.
     Events that no route sent anywhere are counted at the end.
 
     \b
@@ -42,11 +48,13 @@ def status(app: AppContext, as_json: bool) -> None:
     last = store.outbox.last_delivery() if store is not None else None
     unrouted = store.outbox.unrouted_counts() if store is not None else {}
     now = store.now() if store is not None else None
+    expectations = _expectations(config, store)
     if store is not None:
         store.close()
     picture = {
         "daemon": {"running": pid is not None, "pid": pid if pid and pid > 0 else None},
         "sources": _sources(config, rows, running=pid is not None),
+        "expectations": expectations,
         "outbox": {name: outbox.get(name, 0) for name in sorted({"pending", "sending", "dead", "sent", *outbox})},
         "last_delivery": last,
         "unrouted": unrouted,
@@ -55,6 +63,39 @@ def status(app: AppContext, as_json: bool) -> None:
         click.echo(json.dumps(picture, ensure_ascii=False, indent=2))
         return
     click.echo(_render(picture, app, now, config.settings.timezone if config is not None else "UTC"))
+
+
+def _expectations(config: Any, store: Any) -> list[dict[str, Any]]:
+    """Where each [[expect]] entry stands now (read-only; the daemon or `watcher check` alerts)."""
+    if config is None or not config.expectations:
+        return []
+    from watcher.core.errors import WatcherError
+    from watcher.pipeline.expect import standings
+    from watcher.pipeline.wiring import make_analyzer
+
+    analyzer = make_analyzer(config, store) if store is not None else None
+    try:
+        return [outcome.view() for outcome in standings(config, store, analyzer)]
+    except WatcherError as error:  # a broken history file: show the rest of the picture
+        click.echo(f"warning: the expectations cannot be evaluated:\n{error}", err=True)
+        return []
+
+
+def _expectation_text(entry: dict[str, Any]) -> str:
+    status = entry["status"]
+    if not entry["enabled"]:
+        return "disabled"
+    if status == "met":
+        text = f"met on {entry['met_on']}"
+        return text + (f"; next due by {entry['due']}" if entry["when"].startswith("due every") else "")
+    if status == "due":
+        return f"due by {entry['due']}"
+    days = entry["overdue_days"]
+    late = f"{days} day{'s' if days != 1 else ''}"
+    if status == "grace":
+        return f"due {entry['due']}, {late} ago (grace time, no alert yet)"
+    alerted = f"; alerted {entry['alerted_at']}" if entry["alerted_at"] else ""
+    return f"overdue by {late} (due {entry['due']}){alerted}"
 
 
 def _sources(config: Any, rows: dict[str, dict[str, Any]], running: bool) -> list[dict[str, Any]]:
@@ -112,6 +153,9 @@ def _render(picture: dict[str, Any], app: AppContext, now: str | None, zone: str
             ]
         )
     lines += ["", render(["SOURCE", "LAST CHECK", "RESULT", "FAILURES", "NEXT RUN"], rows, limits={0: 32, 2: 60}), ""]
+    if picture["expectations"]:
+        table = [[entry["name"], _expectation_text(entry), entry["when"]] for entry in picture["expectations"]]
+        lines += [render(["EXPECTATION", "STATUS", "WHEN"], table, limits={0: 32, 1: 70}), ""]
     outbox = picture["outbox"]
     others = ", ".join(f"{count} {status}" for status, count in outbox.items() if status not in ("pending", "dead"))
     lines.append(f"outbox: {outbox['pending']} pending, {outbox['dead']} dead" + (f", {others}" if others else ""))

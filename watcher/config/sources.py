@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from watcher.config import messages
+from watcher.config.expect import Expect, parse_expectations
 from watcher.config.match import Match
 from watcher.core.errors import ConfigError
 from watcher.core.hosts import HostPattern
@@ -210,6 +211,7 @@ class Config(BaseModel):
     path: Path
     settings: Settings
     sources: tuple[Source, ...]
+    expectations: tuple[Expect, ...] = ()
     labels: Labels = Field(default_factory=shipped)  # the shipped labels and those of [settings] lexicon
 
     @property
@@ -262,11 +264,11 @@ def load_config(path: Path | str) -> Config:
 def parse_config(data: dict[str, Any], path: Path) -> Config:
     """Validate already-parsed TOML data (also used by the demo and tests)."""
     problems: list[str] = []
-    unknown = sorted(set(data) - {"settings", "defaults", "source"})
+    unknown = sorted(set(data) - {"settings", "defaults", "source", "expect"})
     for key in unknown:
         problems.append(
-            f"{path}: unknown top-level key {key!r}{_suggest(key, ['settings', 'defaults', 'source'])}; "
-            "allowed: [settings], [defaults], [[source]]"
+            f"{path}: unknown top-level key {key!r}{_suggest(key, ['settings', 'defaults', 'source', 'expect'])}; "
+            "allowed: [settings], [defaults], [[source]], [[expect]]"
         )
 
     settings = _validate(Settings, data.get("settings", {}), f"{path}: [settings]", problems) or Settings()
@@ -301,9 +303,11 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             continue
         seen[source.name] = index
         sources.append(source)
+    names = [source.name for source in sources]
+    expectations = parse_expectations(data.get("expect", []), path, names, problems, _validate)
     if problems:
         raise ConfigError(problems)
-    return Config(path=path, settings=settings, sources=tuple(sources), labels=labels)
+    return Config(path=path, settings=settings, sources=tuple(sources), labels=labels, expectations=expectations)
 
 
 def _lexicon_path(settings: Settings, path: Path) -> Path | None:

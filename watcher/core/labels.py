@@ -1,9 +1,11 @@
 """The one list of labels: what the classifier can say, what routes, config and messages may name.
 
 The list is data, read from the lexicon: the shipped `watcher/data/lexicon.toml`'s `scoring.order` plus
-`irrelevant`, extended by the labels of a user lexicon (`[settings] lexicon`). A new label is therefore a
-lexicon change only: `[labels.overdue]` with its terms, and `overdue` in `scoring.order`; routes, the
-severity tables of sources.toml and the digest sections follow. The classifier reads the same lexicon.
+`irrelevant`, extended by the labels of a user lexicon (`[settings] lexicon`), and `overdue`, which no
+classifier says: it is the alert of an `[[expect]]` entry whose notice is late (listed first, so a digest
+opens with what did not come). A new label is therefore a lexicon change only: `[labels.NAME]` with its
+terms, and NAME in `scoring.order`; routes, the severity tables of sources.toml and the digest sections
+follow. The classifier reads the same lexicon.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from watcher.core.errors import ConfigError
 
 IRRELEVANT = "irrelevant"
 HEALTH = "health"  # ops alerts (source broken, channel failing): not a classification
+OVERDUE = "overdue"  # an [[expect]] entry's alert: a due notice that did not come; routed like any label
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ def _build(*datas: dict[str, Any]) -> Labels:
         for pair in shown:
             if pair[0] not in dict(names):
                 names.append(pair)
-    return Labels(order=(*order, IRRELEVANT), names=tuple(names))
+    return Labels(order=(OVERDUE, *[label for label in order if label != OVERDUE], IRRELEVANT), names=tuple(names))
 
 
 @lru_cache(maxsize=1)

@@ -69,6 +69,19 @@ class DaemonMetrics:
         self.reloads = Counter(
             "watcher_reloads", "Configuration reloads, by result (applied, rejected).", ["result"], registry=r
         )
+        self.expect_overdue = Gauge(
+            "watcher_expectation_overdue",
+            "1 while an [[expect]] entry is overdue (past its due date and grace time), else 0.",
+            ["expectation"],
+            registry=r,
+        )
+        self.expect_overdue_days = Gauge(
+            "watcher_expectation_overdue_days",
+            "Days past the due date of an [[expect]] entry that is overdue; 0 otherwise.",
+            ["expectation"],
+            registry=r,
+        )
+        self._expectations: set[str] = set()
         self.started = Gauge("watcher_start_time_seconds", "When this daemon started.", registry=r)
         self.started.set_to_current_time()
         r.register(_StoreCollector(store, running))
@@ -105,6 +118,21 @@ class DaemonMetrics:
                 value = sum(value.values())
             if isinstance(value, int) and value > 0:
                 self.deliveries.labels(result).inc(value)
+
+    def observe_expectations(self, outcomes: list[Any]) -> None:
+        """Set the overdue gauges from an evaluation (`pipeline.expect.Outcome`s); drop removed entries."""
+        names = set()
+        for outcome in outcomes:
+            name, standing = outcome.expect.name, outcome.standing
+            overdue = standing.status == "overdue"
+            self.expect_overdue.labels(name).set(1 if overdue else 0)
+            self.expect_overdue_days.labels(name).set(standing.overdue_days if overdue else 0)
+            names.add(name)
+        for name in self._expectations - names:
+            for metric in (self.expect_overdue, self.expect_overdue_days):
+                with contextlib.suppress(KeyError):
+                    metric.remove(name)
+        self._expectations = names
 
     def forget(self, source: str) -> None:
         """Drop a removed source's per-source series."""

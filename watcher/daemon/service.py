@@ -15,7 +15,9 @@ Jobs:
 - `ops:drain` (outbox) every 15 s, and right after a check that queued deliveries;
 - `digest:<tag>` on each digest's cron schedule;
 - `ops:watch`: polls the mtimes of sources.toml and alerts/ and asks for a reload;
-- `ops:prune`: the retention, daily.
+- `ops:prune`: the retention, daily;
+- `ops:expect`: the [[expect]] entries, at start, hourly, and right after a check that recorded an
+  event of a label some entry waits for.
 Housekeeping runs in its own small pool so busy checks never delay an alert.
 """
 
@@ -27,7 +29,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,7 +45,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from watcher.config.sources import Config, Source, load_config
 from watcher.core.errors import StateError, WatcherError
-from watcher.core.timestamps import iso
+from watcher.core.timestamps import iso, utc_now
 from watcher.core.timestamps import parse as parse_stamp
 from watcher.daemon.http import HealthServer, open_http
 from watcher.daemon.metrics import DaemonMetrics
@@ -53,6 +55,7 @@ from watcher.daemon.statelock import StateLock
 from watcher.daemon.systemd import Systemd
 from watcher.daemon.watch import ConfigWatch
 from watcher.pipeline.check import Pipeline, check_source
+from watcher.pipeline.expect import evaluate_expectations
 from watcher.pipeline.wiring import build_pipeline
 from watcher.store import Store
 
@@ -78,13 +81,17 @@ class DaemonOptions:
     watch_every: float = 2.0
     prune_every: float = 86400.0
     prune_delay: float = 300.0  # first pruning this long after the start
+    expect_every: float = 3600.0  # between two evaluations of the [[expect]] entries
 
 
 class Daemon:
     """Owns the lock, the store, the pipeline, the scheduler and the HTTP endpoint of one state directory."""
 
-    def __init__(self, options: DaemonOptions, environ: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, options: DaemonOptions, environ: dict[str, str] | None = None, clock: Callable[[], datetime] = utc_now
+    ) -> None:
         self.options = options
+        self.clock = clock  # the state's clock: what "now" is for due dates
         self.systemd = Systemd(environ)
         self.mailbox = Mailbox()
         self.stopping = threading.Event()
@@ -120,7 +127,7 @@ class Daemon:
         """Load and validate the configuration, open the state, schedule every job and start."""
         options = self.options
         config = load_config(options.sources_file)  # an invalid file stops the start (exit 2)
-        self.store = Store.open(options.state_dir)
+        self.store = Store.open(options.state_dir, clock=self.clock)
         self.metrics = DaemonMetrics(self.store, running=lambda: self._running)
         self.metrics.prime(self.store.reports.source_rows())
         self.watch.applied(self.watch.fingerprint(config))
@@ -311,28 +318,22 @@ class Daemon:
         assert self.scheduler is not None
         now = datetime.now(UTC)
         every = self.options
-        self.scheduler.add_job(
-            self._drain_job,
-            IntervalTrigger(seconds=every.drain_every, start_date=now),
-            id="ops:drain",
-            name="drain outbox",
-            executor="ops",
-            next_run_time=now,
+        prune_start = now + timedelta(seconds=every.prune_delay)
+        jobs = (  # (job, interval, id, name, first start, run at once)
+            (self._drain_job, every.drain_every, "ops:drain", "drain outbox", now, True),
+            (self._watch_job, every.watch_every, "ops:watch", "watch configuration files", now, False),
+            (self._expect_job, every.expect_every, "ops:expect", "evaluate expectations", now, True),
+            (self._prune_job, every.prune_every, "ops:prune", "prune old rows", prune_start, False),
         )
-        self.scheduler.add_job(
-            self._watch_job,
-            IntervalTrigger(seconds=every.watch_every, start_date=now),
-            id="ops:watch",
-            name="watch configuration files",
-            executor="ops",
-        )
-        self.scheduler.add_job(
-            self._prune_job,
-            IntervalTrigger(seconds=every.prune_every, start_date=now + timedelta(seconds=every.prune_delay)),
-            id="ops:prune",
-            name="prune old rows",
-            executor="ops",
-        )
+        for job, seconds, job_id, name, start, at_once in jobs:
+            self.scheduler.add_job(
+                job,
+                IntervalTrigger(seconds=seconds, start_date=start),
+                id=job_id,
+                name=name,
+                executor="ops",
+                **({"next_run_time": now} if at_once else {}),
+            )
 
     def _schedule_digests(self) -> None:
         assert self.scheduler is not None and self.pipeline is not None
@@ -373,6 +374,10 @@ class Daemon:
         """A `Pipeline.on_result` callback: a check that queued deliveries gets them drained now."""
         if any(event.get("routes") for event in result.events):
             self.request_drain()
+        waited_for = {expect.label for expect in (self.config.expectations if self.config else ())}
+        if self.scheduler is not None and any(event.get("label") in waited_for for event in result.events):
+            with suppress(JobLookupError):  # a notice an entry waits for may close its alert: evaluate now
+                self.scheduler.modify_job("ops:expect", next_run_time=datetime.now(UTC))
 
     def request_drain(self) -> None:
         with self._drain_lock:
@@ -410,6 +415,15 @@ class Daemon:
         pipeline = self.pipeline
         if not self.stopping.is_set() and pipeline is not None and pipeline.notifier is not None:
             pipeline.notifier.send_due_digests()
+
+    def _expect_job(self) -> None:
+        config, pipeline = self.config, self.pipeline
+        if self.stopping.is_set() or config is None or pipeline is None or self.metrics is None:
+            return
+        outcomes = evaluate_expectations(config, pipeline)
+        self.metrics.observe_expectations(outcomes)
+        if any(outcome.event and outcome.event.get("routes") for outcome in outcomes):
+            self.request_drain()
 
     def _watch_job(self) -> None:
         changed = self.watch.poll(self.config)

@@ -55,6 +55,19 @@ def batch_text(facts: dict[str, Any]) -> str:
     return str(year or "")
 
 
+def withheld_text(facts: dict[str, Any]) -> str:
+    """'Figures: not published; last published: 2024 batch 2, 135,000 t mining'."""
+    last = facts.get("last_published") or {}
+    figures = [
+        f"{tonnes(last[key])} {name}"
+        for key, name in (("mining_tonnes", "mining"), ("smelting_tonnes", "smelting"))
+        if isinstance(last.get(key), int | float)
+    ]
+    if not figures:
+        return "Figures: not published"
+    return f"Figures: not published; last published: {batch_text(last) or '?'}, {', '.join(figures[:1])}"
+
+
 def headline(label: str, title: str, facts: dict[str, Any], publisher: str | None) -> str:
     """The one-line summary after the label: the quota figure when there is one, else the title."""
     prefix = f"{publisher}: " if publisher else ""
@@ -74,6 +87,8 @@ def fact_lines(facts: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     deltas = facts.get("deltas") or {}
     when = batch_text(facts)
+    if facts.get("figures_withheld"):
+        lines.append(withheld_text(facts))
     if when and any(isinstance(facts.get(key), int | float) for key, _ in _QUOTA_FIELDS):
         lines.append(f"Quota batch: {when}")
     for key, name in _QUOTA_FIELDS:

@@ -31,6 +31,8 @@ TEMPLATES = (
     "health.md.j2",
     "update.title.j2",
     "update.md.j2",
+    "overdue.title.j2",
+    "overdue.md.j2",
 )
 SUMMARY_LIMIT = 600
 BODY_LIMIT = 3500  # Apprise's overflow handling cuts further where a channel needs it
@@ -127,6 +129,15 @@ class Renderer:
         context = {"event": event, "facts": facts}
         return Message(self._render("health.title.j2", **context), self._render("health.md.j2", **context), notify_type)
 
+    def overdue(self, event: dict[str, Any]) -> Message:
+        """An expectation's alert: what is missing since when, or that it arrived (`facts.status`)."""
+        facts = event.get("facts") or {}
+        context = {"event": event, "facts": facts}
+        notify_type = "success" if facts.get("status") == "arrived" else "warning"
+        return Message(
+            self._render("overdue.title.j2", **context), self._render("overdue.md.j2", **context), notify_type
+        )
+
     def _check(self) -> None:
         sample = {
             "id": 0,
@@ -171,15 +182,39 @@ class Renderer:
             "health": {"event": health, "facts": health["facts"]},
             "update": _update_context(sample, update, "Y", self.labels),
         }
-        for name in TEMPLATES:
+        contexts["overdue"] = {"event": {**sample, "label": "overdue"}, "facts": _OVERDUE_SAMPLE}
+        arrived = {"event": contexts["overdue"]["event"], "facts": {**_OVERDUE_SAMPLE, "status": "arrived"}}
+        for name, context in [
+            *((name, contexts[name.split(".")[0]]) for name in TEMPLATES),
+            ("overdue.md.j2", arrived),
+        ]:
             try:
-                self._render(name, **contexts[name.split(".")[0]])
+                self._render(name, **context)
             except TemplateError as error:
                 line = getattr(error, "lineno", None)
                 raise ConfigError(
                     f"{self.where}/{name}{f' line {line}' if line else ''}: {error}",
                     hint="fix the template, or delete it to use the packaged one",
                 ) from None
+
+
+_OVERDUE_SAMPLE = {
+    "status": "overdue",
+    "what": "sample",
+    "due": "2025-03-31",
+    "due_text": "due by 03-31",
+    "period_words": "in 2025",
+    "overdue_days": 1,
+    "reminder": 0,
+    "label": "quota",
+    "terms": ["x"],
+    "sources": ["y"],
+    "met_before": [{"date": "2024-02-06", "withheld": False}],
+    "more_before": 0,
+    "record": {"since_year": 2019, "days_beyond": 1, "latest": "2024-03-24"},
+    "met": {"title": "t", "date": "2025-04-01", "url": "https://x.org", "source": "s"},
+    "late_days": 1,
+}
 
 
 def _alert_context(

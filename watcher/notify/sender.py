@@ -188,6 +188,8 @@ class Notifier:
                 return self.renderer.update(event, update, self.publishers.get(update["source"]))
         if event["kind"] == "health":
             return self.renderer.health(event)
+        if event["label"] == "overdue":
+            return self.renderer.overdue(event)
         return self.renderer.alert(event, self.publishers.get(event["source"]), event.get("sources"))
 
     # -- sending --------------------------------------------------------------------------------------

@@ -69,9 +69,20 @@ def make_analyzer(
             deltas = compute_quota_deltas(analysis.facts, store.events.quota_history((year - 1, year)))
             if deltas:
                 analysis.facts["deltas"] = deltas
+        if analysis.label == "quota":
+            _flag_withheld(analysis, f"{item.title}\n{text}", store)
         return analysis
 
     return analyzer
+
+
+def _flag_withheld(analysis: Analysis, text: str, store: Store) -> None:
+    """A quota notice without tonnage gets `figures_withheld`, and the last published figures to compare."""
+    from watcher.analyze.notice_history import load_notices, withheld_facts
+
+    analysis.facts.update(
+        withheld_facts(analysis.facts, analysis.label, text, lambda: [*load_notices(), *store.events.quota_history()])
+    )
 
 
 def _detail_reader() -> Any:
@@ -89,6 +100,9 @@ def build_pipeline(
     `validate_alerts=False` (a one-shot `watcher check`), channels and templates load only when
     something is due, so a check with nothing to send does not import Apprise.
     """
+    from watcher.pipeline.expect import load_histories
+
+    load_histories(config)  # a broken history file fails the start or the reload, not an evaluation
     settings = config.settings
     placeholders = config.placeholder_contacts()
     if placeholders:

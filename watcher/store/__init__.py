@@ -4,7 +4,8 @@ One connection per Store, shared by worker threads behind a lock: checks fetch
 and parse in parallel, and each check's results are written in one short
 transaction, so a crash never leaves half a check behind. The tables are read
 and written by topic: `store.checks`, `store.events`, `store.outbox`,
-`store.reports`, `store.upkeep` and `store.views` (what people read: lists, search, stories).
+`store.reports`, `store.upkeep`, `store.views` (what people read: lists, search, stories) and
+`store.expectations`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from watcher.core.timestamps import utc_now
 from watcher.store.checks import CheckRecords
 from watcher.store.db import DB_NAME, StateDB
 from watcher.store.events import EventRecords
+from watcher.store.expectations import ExpectationRecords
 from watcher.store.maintenance import Maintenance
 from watcher.store.outbox import OutboxRecords
 from watcher.store.reports import Reports
@@ -38,3 +40,4 @@ class Store(StateDB):
         self.reports = Reports(self)
         self.upkeep = Maintenance(self)
         self.views = EventViews(self)
+        self.expectations = ExpectationRecords(self, self.events)

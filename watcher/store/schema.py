@@ -234,3 +234,23 @@ def event_search(db: Database) -> None:
     db.execute("CREATE INDEX events_severity_id ON events (severity)")
     db.execute("CREATE INDEX events_source_id ON events (source)")
     db.execute("CREATE INDEX event_sources_source ON event_sources (source, event_id)")
+
+
+@migrations(name="0009_expectations")
+def expectations(db: Database) -> None:
+    """Where each `[[expect]]` entry stands: since when it is watched, and its open overdue alert if any."""
+    db.execute(
+        """CREATE TABLE expectations (
+            name TEXT PRIMARY KEY,
+            watching_since TEXT NOT NULL,
+            period TEXT,
+            due TEXT,
+            overdue_since TEXT,
+            alerted_at TEXT,
+            alerts INTEGER NOT NULL DEFAULT 0,
+            event_id INTEGER,
+            severity TEXT,
+            closed_at TEXT,
+            closed_event_id INTEGER
+        )"""
+    )

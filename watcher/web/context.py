@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app, g
 
 from watcher.store import Store
-from watcher.web.quota import SHIPPED
 
 
 @dataclass
@@ -20,7 +19,7 @@ class WebOptions:
     state_dir: Path
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     token: str | None = None
-    quota_history: Path = SHIPPED
+    quota_history: Path | None = None  # None: the shipped watcher/data/quota_history.toml
     page_size: int = 50
     title: str = "watcher"
 

@@ -8,12 +8,12 @@ smelting), one segment a batch, each carrying the notice it comes from.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SHIPPED = Path(__file__).resolve().parent.parent / "data" / "quota_history.toml"
+from watcher.analyze.notice_history import load_notices
+
 KINDS = (("mining", "Mining"), ("smelting", "Smelting and separation"))
 
 
@@ -33,19 +33,26 @@ class Figure:
     shipped: Figure | None = field(default=None, repr=False)  # the shipped figure a stored one replaced
 
 
-def quota_series(stored: list[dict[str, Any]], history_file: Path = SHIPPED) -> list[Figure]:
-    """The shipped figures, overlaid by stored quota events of the same year and batch, oldest first."""
+def quota_series(stored: list[dict[str, Any]], history_file: Path | None = None) -> list[Figure]:
+    """The shipped figures, overlaid by stored quota events of the same year and batch, oldest first.
+
+    A shipped row gives a bar only when it carries the batch's own figures (or says they were withheld);
+    a full-year-only row (2018's MNR notice) has no batch figure to draw, and nothing is derived from it.
+    """
     figures: dict[tuple[int, int], Figure] = {}
-    for entry in tomllib.loads(history_file.read_text("utf-8")).get("figure", []):
+    for entry in load_notices(history_file):
+        mining, smelting = _tonnes(entry.get("mining_tonnes")), _tonnes(entry.get("smelting_tonnes"))
+        if mining is None and smelting is None and not entry.get("figures_withheld"):
+            continue
         figure = Figure(
             year=int(entry["year"]),
             batch=int(entry["batch"]),
-            mining=entry.get("mining_tonnes"),
-            smelting=entry.get("smelting_tonnes"),
-            notice=str(entry.get("notice", "")),
-            published=str(entry.get("published", "")),
-            source=str(entry.get("source", "")),
-            url=entry.get("url"),
+            mining=mining,
+            smelting=smelting,
+            notice=str(entry.get("doc_no") or entry.get("source_title") or ""),
+            published=str(entry.get("date") or entry.get("reported") or ""),
+            source=str(entry.get("source_title") or ""),
+            url=entry.get("source_url"),
         )
         figures[(figure.year, figure.batch)] = figure
     for event in stored:
