@@ -270,7 +270,7 @@ by = "02-29"
         for p in problems
     )
     assert any(p.startswith(f"{where_b}: keys 'by' and 'every': set exactly one") for p in problems)
-    assert any(p.startswith(f"{where_b}: key 'label': Input should be 'quota'") for p in problems)
+    assert any(p.startswith(f"{where_b}: key 'label': must be one of 'quota', 'export_control'") for p in problems)
     assert any(p.startswith(f"{where_b}: key 'every': '6months' is not an interval: use e.g. '6mo'") for p in problems)
     assert any(p.startswith(f"{where_b}: unknown key 'colour'") for p in problems)
     assert any(p.startswith(f"{where_c}: key 'match': missing") for p in problems)

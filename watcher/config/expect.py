@@ -17,8 +17,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
+from watcher.core.labels import IRRELEVANT, OVERDUE, shipped
 from watcher.core.units import parse_duration
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -81,9 +82,20 @@ class Expect(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
     name: str = Field(description="a unique name, shown in alerts, `watcher status` and /metrics")
     description: str = Field("", description="what is expected, in a buyer's words, e.g. 'first-batch quota notice'")
-    label: Literal["quota", "export_control", "enforcement", "deal", "market"] = Field(
-        description="the label a meeting event must have"
-    )
+    label: str = Field(description="the label a meeting event must have")
+
+    @field_validator("label")
+    @classmethod
+    def _a_classification(cls, value: str, info: ValidationInfo) -> str:
+        """A label the classifier can give (the shipped ones and those of [settings] lexicon)."""
+        labels = (info.context or {}).get("labels") or shipped()
+        allowed = [label for label in labels.relevant if label != OVERDUE]
+        if value not in allowed:
+            raise ValueError(
+                f"must be one of {', '.join(map(repr, allowed))}; {IRRELEVANT!r} and {OVERDUE!r} meet nothing"
+            )
+        return value
+
     match: Annotated[tuple[str, ...], BeforeValidator(_terms)] = Field(
         (), description="terms, any of which a meeting event's text must contain, e.g. ['第一批', 'first batch']"
     )
@@ -160,7 +172,7 @@ class Expect(BaseModel):
         return f"due by {self.by} every year" if self.by else f"due every {self.every}"
 
 
-Validate = Callable[[type[BaseModel], Any, str, list[str]], Any]
+Validate = Callable[[type[BaseModel], Any, str, list[str]], Any]  # config.sources._validate, context bound
 
 
 def parse_expectations(

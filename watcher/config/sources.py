@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import functools
 import hashlib
 import json
 import re
@@ -304,7 +305,8 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         seen[source.name] = index
         sources.append(source)
     names = [source.name for source in sources]
-    expectations = parse_expectations(data.get("expect", []), path, names, problems, _validate)
+    validate = functools.partial(_validate, context={"labels": labels})
+    expectations = parse_expectations(data.get("expect", []), path, names, problems, validate)
     if problems:
         raise ConfigError(problems)
     return Config(path=path, settings=settings, sources=tuple(sources), labels=labels, expectations=expectations)
