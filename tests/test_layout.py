@@ -80,6 +80,7 @@ def _stage(module: str) -> str:
 
 
 GRAPH = {name: _imports(path, _modules()) - {name} for name, path in _modules().items()}
+MAX_LINES = 400  # a module a reader takes in at one sitting; split along a real seam past that
 
 
 def test_no_module_imports_one_that_imports_it_back() -> None:
@@ -148,3 +149,8 @@ def test_the_drivers_name_no_kind(stage: str) -> None:
             if isinstance(node, ast.Constant) and node.value in names and node not in docstrings
         ]
     assert found == []
+
+
+def test_no_module_is_over_the_size_limit() -> None:
+    sizes = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in _modules().items()}
+    assert sorted(f"{name}: {lines} lines" for name, lines in sizes.items() if lines > MAX_LINES) == []
