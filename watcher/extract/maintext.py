@@ -276,7 +276,32 @@ def _cap(text: str, cap: int) -> str:
 _NOT_TEXT = ("script", "style", "noscript", "template", "svg", "iframe")
 #: elements whose start and end break a line of the main text
 _LINE_BREAKING = frozenset(
-    "p div li tr br h1 h2 h3 h4 h5 h6 section article table ul ol dd dt blockquote pre header footer td th".split()
+    [
+        "p",
+        "div",
+        "li",
+        "tr",
+        "br",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "table",
+        "ul",
+        "ol",
+        "dd",
+        "dt",
+        "blockquote",
+        "pre",
+        "header",
+        "footer",
+        "td",
+        "th",
+    ]
 )
 
 
