@@ -142,7 +142,7 @@ def _parse_source(
             f"{where}: key 'kind': unknown kind {kind_name!r}{suggest(str(kind_name), kind_names())}; "
             f"allowed: {', '.join(kind_names())}"
         )
-    if len(problems) > before:
+    if kind is None or len(problems) > before:
         return None
 
     common_keys = set(Common.model_fields)

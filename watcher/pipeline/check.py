@@ -238,7 +238,7 @@ def _store(record: CheckRecord, source: Source, pipeline: Pipeline) -> CheckResu
     result = CheckResult(
         source=source.name,
         status=record.status,
-        started_at=record.started_at,  # type: ignore[arg-type]
+        started_at=record.started_at,
         duration=record.duration,
         http_status=record.http_status,
         bytes=record.bytes,

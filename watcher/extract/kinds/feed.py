@@ -82,7 +82,7 @@ class FeedKind(Kind):
             raise ExtractError(_not_well_formed(problem, fetched.content))
         if parsed.bozo and not parsed.entries and not parsed.feed.get("title"):
             raise ExtractError(f"not a valid RSS/Atom feed: {problem or 'no feed elements found'}")
-        options: FeedOptions = source.options  # type: ignore[assignment]
+        options: FeedOptions = source.options
         items: list[Item] = []
         seen: set[str] = set()
         for entry in parsed.entries:

@@ -105,7 +105,7 @@ class HtmlKind(Kind):
             if not isinstance(found, str):
                 raise ExtractError(f"json_path {json_path!r} does not lead to an HTML string")
             markup = found
-        candidates = []
+        candidates: list[dict[str, Any]] = []
         for candidate in item_candidates(parse_html(markup), sample.fetched.final_url):
             chosen = {"item": candidate.item, **shared}
             date = hints.date or candidate.date
@@ -130,7 +130,7 @@ class HtmlKind(Kind):
         return Trial(cls.name, heading, dict(candidates[0]["options"]), candidates=candidates)
 
     def extract(self, fetched: Fetched, source: SourceView) -> list[Item]:
-        options: HtmlOptions = source.options  # type: ignore[assignment]
+        options: HtmlOptions = source.options
         markup = self._markup(fetched, source, options)
         root = parse_html(markup)
         base = options.base_url or absolute(fetched.final_url, _base_href(root)) or fetched.final_url

@@ -92,7 +92,7 @@ class JsonKind(Kind):
         return Trial(cls.name, f"json: entries of {path!r}", chosen, items[: hints.limit], len(items), lines)
 
     def extract(self, fetched: Fetched, source: SourceView) -> list[Item]:
-        options: JsonOptions = source.options  # type: ignore[assignment]
+        options: JsonOptions = source.options
         entries = jmes(options.items).search(load_json(fetched, source))
         if entries is None:
             entries = []

@@ -64,7 +64,7 @@ class PageKind(Kind):
         return Trial(cls.name, heading, chosen, lines=lines[: hints.limit * 2], total=len(lines))
 
     def extract(self, fetched: Fetched, source: SourceView) -> list[Item]:
-        options: PageOptions = source.options  # type: ignore[assignment]
+        options: PageOptions = source.options
         root = parse_html(text_of(fetched, source))
         title = clean(root.findtext(".//title"))
         main = selector(options.selector)(root)
