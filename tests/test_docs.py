@@ -86,3 +86,18 @@ def test_no_instruction_installs_the_other_watcher_from_pypi():
     for path in [root / "README.md", root / "Dockerfile", *sorted((root / "deploy").iterdir())]:
         for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
             assert not by_name.search(line), f"{path.name}:{number} installs PyPI's `watcher`: {line.strip()}"
+
+
+def test_the_cli_reference_is_what_cog_generates_from_the_commands():
+    """The README's `--help` of every command is generated (cog); a changed option or help text shows up here."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).parent.parent
+    result = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", "--diff", "README.md"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, f"run `cog -r README.md`:\n{result.stdout}{result.stderr}"

@@ -419,8 +419,8 @@ def test_the_daemon_evaluates_on_its_schedule_and_exports_an_overdue_gauge(proje
         assert 'watcher_expectation_overdue_days{expectation="re-batch-1"} 5.0' in metrics
 
         clock.set("2026-04-06T09:00:00")
-        daemon._expect_job()  # the next cycle, within the repeat period
-        daemon._drain_once()
+        daemon.jobs.expect()  # the next cycle, within the repeat period
+        daemon.jobs.drain_once()
         assert len(site.received("/hook")) == 1
     finally:
         daemon.stop("test")

@@ -80,6 +80,7 @@ def _stage(module: str) -> str:
 
 
 GRAPH = {name: _imports(path, _modules()) - {name} for name, path in _modules().items()}
+MAX_LINES = 400  # a module a reader takes in at one sitting; split along a real seam past that
 
 
 def test_no_module_imports_one_that_imports_it_back() -> None:
@@ -123,3 +124,33 @@ def test_stages_import_along_the_flow(module: str) -> None:
     allowed = ALLOWED[stage] | {stage}
     wrong = sorted(target for target in GRAPH[module] if _stage(target) not in allowed)
     assert wrong == [], f"{module} ({stage}) may import only {sorted(allowed)}"
+
+
+@pytest.mark.parametrize("stage", ["pipeline", "authoring"])
+def test_the_drivers_name_no_kind(stage: str) -> None:
+    """What a kind is (empty results legal, how `sources try` reads it) is the kind's own class data: no string
+    naming a kind appears in the code that runs checks or probes pages, so a new kind is one new file."""
+    from watcher.extract.registry import kind_names
+
+    names = set(kind_names())
+    found = []
+    for path in sorted((PACKAGE / stage).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            node.body[0].value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        found += [
+            f"{path.name}:{node.lineno} {node.value!r}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and node.value in names and node not in docstrings
+        ]
+    assert found == []
+
+
+def test_no_module_is_over_the_size_limit() -> None:
+    sizes = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in _modules().items()}
+    assert sorted(f"{name}: {lines} lines" for name, lines in sizes.items() if lines > MAX_LINES) == []

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from watcher.authoring.suggest import guess_json_fields, json_key, json_outline
 from watcher.config.sources import parse_config
+from watcher.extract.suggest import guess_json_fields, json_key, json_outline
 
 SOURCES = FIXTURES / "sources"
 

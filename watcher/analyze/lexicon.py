@@ -189,6 +189,7 @@ def compile_lexicon(data: dict[str, Any], sources: tuple[str, ...] = ()) -> Lexi
             problems.append(str(error))
     if problems:
         raise ConfigError([f"{where}: {p}" for p in problems], hint="see the rule language at the top of lexicon.toml")
+    assert matcher is not None  # built when there was no problem
     scoring = data.get("scoring", {})
     background = data.get("background", {})
     model = data.get("model", {})
@@ -202,7 +203,7 @@ def compile_lexicon(data: dict[str, Any], sources: tuple[str, ...] = ()) -> Lexi
         data=data,
         order=order,
         groups=tuple(groups),
-        matcher=matcher,  # type: ignore[arg-type]
+        matcher=matcher,
         priors={label: float(table.get("prior", 0.0)) for label, table in labels.items()},
         title_factor=float(scoring.get("title_factor", 2.0)),
         body_factor=float(scoring.get("body_factor", 1.0)),

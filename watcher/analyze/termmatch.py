@@ -106,14 +106,14 @@ class Matcher:
         for entry in self._patterns:
             by_group[entry[2]].append(entry)
         self._pattern_groups = []
-        for group, entries in by_group.items():
+        for group_index, entries in by_group.items():
             offsets, number = [], 1  # the number of each term's outer group in the combined pattern
             for pattern, _, _, _ in entries:
                 offsets.append(number)
                 number += 1 + pattern.groups
             combined = re.compile("|".join(f"({p.pattern})" for p, _, _, _ in entries), re.S)
             terms = tuple(zip(offsets, (term for _, _, _, term in entries), strict=True))
-            self._pattern_groups.append((combined, entries[0][1], group, terms))
+            self._pattern_groups.append((combined, entries[0][1], group_index, terms))
         # without wildcard or proximity terms, a text none of whose words starts a term has no Latin hit
         self._plain_words = (
             None if (self._prefix1 or self._prefix_multi or self._near) else {key.split(" ")[0] for key in self._ngrams}
@@ -204,9 +204,9 @@ class Matcher:
             for length, table in self._prefix1.items():
                 single.extend(table.get(word[:length], ()))
         starts = list(self._part_exact.get(word, ()))
-        for length, table in self._part_prefix.items():
-            starts.extend(table.get(word[:length], ()))
-        info = (tuple(single), word in self._ngram_heads, tuple(self._prefix_multi.get(word, ())), tuple(starts))
+        for length, parts in self._part_prefix.items():
+            starts.extend(parts.get(word[:length], ()))
+        info: tuple = (tuple(single), word in self._ngram_heads, tuple(self._prefix_multi.get(word, ())), tuple(starts))
         if not (single or info[1] or info[2] or starts):
             info = ()  # most words start nothing: one falsy test in the hot loop
         if len(self._word_cache) > 100_000:

@@ -1,1 +1,1 @@
-"""`watcher sources try`: probe a URL and suggest how to watch it."""
+"""`watcher sources try`: fetch a URL once, ask every kind what it makes of it, and print a [[source]] to paste."""

@@ -37,9 +37,9 @@ class UserFacingError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click types it a ClassVar; click reads the instance's
 
-    def show(self, file=None) -> None:  # type: ignore[override]
+    def show(self, file=None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
 
 
@@ -61,7 +61,7 @@ class LazyGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: click.Context):
         """Turn WatcherErrors from any subcommand into a message and an exit code."""
         from watcher.core.errors import ConfigError, WatcherError
 

@@ -145,11 +145,7 @@ def kinds(name: str | None) -> None:
         kind = get_kind(kind_name)
         if kind is None:
             raise click.UsageError(f"unknown kind {kind_name!r}; kinds: {', '.join(kind_names())}")
-        click.echo(f"{kind_name}: {' '.join(kind.describe().split())}")
-        for option, field in kind.Options.model_fields.items():
-            required = " (required)" if field.is_required() else ""
-            click.echo(f"  {option}{required}: {field.description or ''}")
-        click.echo("")
+        click.echo("\n".join(kind.reference()) + "\n")
     if not name:
         click.echo("every source: name, url, kind (required), and")
         for option, field in Common.model_fields.items():
@@ -161,7 +157,7 @@ def kinds(name: str | None) -> None:
 @click.option(
     "--kind",
     metavar="KIND",
-    help="Read the page only as this kind (html, feed, json, page); default: every kind that fits the response.",
+    help="Read the page only as this kind (see `watcher kinds`); default: every kind that fits the response.",
 )
 @click.option(
     "--item",

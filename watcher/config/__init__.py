@@ -1,1 +1,1 @@
-"""sources.toml -> validated, immutable Source values."""
+"""sources.toml -> validated, immutable Source values; pydantic errors as "file: entry: key" lines."""

@@ -19,13 +19,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
+from watcher.config.fields import NAME, Duration
 from watcher.core.labels import IRRELEVANT, OVERDUE, shipped
 from watcher.core.units import parse_duration
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 _EVERY = re.compile(r"^\s*(\d+)\s*(mo|y|w)\s*$")
-Duration = Annotated[float, BeforeValidator(parse_duration)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +126,7 @@ class Expect(BaseModel):
     @field_validator("name")
     @classmethod
     def _valid_name(cls, value: str) -> str:
-        if not _NAME.match(value):
+        if not NAME.match(value):
             raise ValueError("use letters, digits, '.', '-' or '_' (at most 64 characters)")
         return value
 
@@ -172,7 +171,7 @@ class Expect(BaseModel):
         return f"due by {self.by} every year" if self.by else f"due every {self.every}"
 
 
-Validate = Callable[[type[BaseModel], Any, str, list[str]], Any]  # config.sources._validate, context bound
+Validate = Callable[[type[BaseModel], Any, str, list[str]], Any]  # config.problems.validate, context bound
 
 
 def parse_expectations(

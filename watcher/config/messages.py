@@ -8,6 +8,7 @@ becomes `key 'name': what is wrong; got VALUE`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -59,13 +60,13 @@ def field_of(model: type[BaseModel], loc: list[str]) -> FieldInfo | None:
         if not isinstance(fields, dict) or part not in fields:
             break
         field = fields[part]
-        model = field.annotation  # type: ignore[assignment]
+        model = field.annotation
         args = getattr(model, "__args__", ())
         model = next((arg for arg in args if isinstance(arg, type) and issubclass(arg, BaseModel)), model)
     return field
 
 
-def message(item: dict[str, Any], field: FieldInfo | None) -> str:
+def message(item: Mapping[str, Any], field: FieldInfo | None) -> str:
     """What is wrong, in the file's terms: lists, tables, true/false, durations with their unit."""
     kind = item["type"]
     bound = _BOUNDS.get(kind)

@@ -34,7 +34,7 @@ class Labels:
     def __contains__(self, label: object) -> bool:
         return label in self.order
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         return iter(self.order)
 
     @property

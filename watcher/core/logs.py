@@ -137,7 +137,8 @@ class JsonFormatter(logging.Formatter):
             if key not in self._standard and not key.startswith("_"):
                 data[key] = mask(value) if isinstance(value, str) else value
         if record.exc_info or record.exc_text:
-            data["exception"] = mask(record.exc_text or self.formatException(record.exc_info))  # type: ignore[arg-type]
+            shown = record.exc_text or (self.formatException(record.exc_info) if record.exc_info else "")
+            data["exception"] = mask(shown)
         return mask(json.dumps(data, ensure_ascii=False, default=lambda value: mask(str(value))))
 
 
@@ -180,8 +181,10 @@ def status_line(stream: TextIO) -> Iterator[StatusLine]:
             _status = previous
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler):
     """Writes each record on a line of its own, above the status line when one is shown on the same stream."""
+
+    _watcher = True  # marks the handler setup_logging installed, so a second call replaces it
 
     def emit(self, record: logging.LogRecord) -> None:
         line = _status
@@ -206,7 +209,6 @@ def setup_logging(level: str = "warning", fmt: str = "text") -> None:
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_watcher", False)]:
         root.removeHandler(old)
-    handler._watcher = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
     # urllib3 logs full URLs with query strings at debug level; keep it quieter than ours. (Its per-attempt

@@ -183,7 +183,7 @@ class CheckRecord:
     config_hash: str
     started_at: str
     duration: float
-    status: str
+    status: CheckStatus
     http_status: int | None = None
     bytes: int = 0
     error: str | None = None

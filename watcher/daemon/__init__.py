@@ -1,1 +1,1 @@
-"""`watcher run`: the scheduler, signals, reload, health and metrics endpoints."""
+"""`watcher run`: the life cycle, the scheduler's jobs, signals, reload, health and metrics endpoints."""

@@ -103,7 +103,7 @@ class DaemonMetrics:
         if result.status in SUCCESS:
             self.last_success.labels(result.source).set(stamp_seconds(result.started_at))
         for change in ("new", "changed", "removed"):
-            count = result.count(change)  # type: ignore[arg-type]
+            count = result.count(change)
             if count:
                 self.changes.labels(result.source, change).inc(count)
         for event in result.events:

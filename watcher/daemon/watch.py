@@ -38,7 +38,7 @@ class ConfigWatch:
         if config is not None and config.settings.lexicon is not None:
             lexicon = config.settings.lexicon  # relative to sources.toml, as runtime.make_analyzer reads it
             paths.append(lexicon if lexicon.is_absolute() else config.path.parent / lexicon)
-        stamps = []
+        stamps: list[tuple[str, int | None, int | None]] = []
         for path in paths:
             try:
                 stat = path.stat()

@@ -112,7 +112,7 @@ class Demo:
                 self.rows[row.source].append(row)
             self._serve(server, list(self.scenario.pages))
             config = load_config(self.project.sources)
-            sources = [config.get(name) for name in self.scenario.pages]
+            sources = [source for source in config.sources if source.name in self.scenario.pages]
             store = Store.open(self.project.state)
             try:
                 pipeline = build_pipeline(config, store, alerts_dir=self.project.alerts)

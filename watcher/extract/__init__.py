@@ -1,1 +1,2 @@
-"""Turning a fetched response into Items: the kind registry, one module per kind, markup helpers."""
+"""Turning a fetched response into Items: the kind registry, one self-describing module per kind, markup,
+dates, main text, detail pages, and the option suggestions `watcher sources try` shows."""

@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from watcher.extract.kinds.page import main_text_lines
 from watcher.extract.markup import clean, parse_html, selector
 
 log = logging.getLogger(__name__)
@@ -272,3 +271,51 @@ def _cap(text: str, cap: int) -> str:
         return text
     cut = text.rfind("\n", 0, cap)
     return text[: cut if cut > cap * 0.8 else cap].rstrip() + "\n…"
+
+
+_NOT_TEXT = ("script", "style", "noscript", "template", "svg", "iframe")
+#: elements whose start and end break a line of the main text
+_LINE_BREAKING = frozenset(
+    [
+        "p",
+        "div",
+        "li",
+        "tr",
+        "br",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "table",
+        "ul",
+        "ol",
+        "dd",
+        "dt",
+        "blockquote",
+        "pre",
+        "header",
+        "footer",
+        "td",
+        "th",
+    ]
+)
+
+
+def main_text_lines(element: Any, ignore: tuple[str, ...] = ()) -> list[str]:
+    """The visible text of an element as clean, non-empty lines (a page source's text, a detail page's)."""
+    for css in (*_NOT_TEXT, *ignore):
+        for unwanted in selector(css)(element):
+            if unwanted is not element:
+                unwanted.drop_tree()
+    for block in element.iter():
+        if isinstance(block.tag, str) and block.tag in _LINE_BREAKING:
+            block.tail = "\n" + (block.tail or "")
+            if block.tag == "br":
+                continue
+            block.text = "\n" + (block.text or "")
+    lines = (clean(line) for line in element.text_content().split("\n"))
+    return [line for line in lines if line]

@@ -137,7 +137,11 @@ def _is_ip(host: str) -> bool:
 
 
 class _Guarded:
-    """Mixin for urllib3 connections: connect only to vetted addresses; re-check the peer before each request."""
+    """Mixin for urllib3 connections: connect only to vetted addresses; re-check the peer before each request.
+
+    Its `# type: ignore`s are all one reason: to mypy a mixin's super() is `object` and `self` is no urllib3
+    connection; at run time both are urllib3's HTTP(S)Connection, the classes below put it first in the MRO.
+    """
 
     host: str
     port: int
@@ -148,34 +152,35 @@ class _Guarded:
     def _new_conn(self) -> socket.socket:
         guard = current_guard()
         if self.proxy is not None:  # the peer is the operator's proxy
-            sock = super()._new_conn()  # type: ignore[misc]
+            sock = super()._new_conn()  # type: ignore[misc]  # a mixin (class docstring)
             guard.register(sock)
             return sock
         name = self._dns_host
         try:
             addresses = guard.resolve(name, self.port)
         except socket.gaierror as error:
-            raise NameResolutionError(self.host, self, error) from error  # type: ignore[arg-type]
-        allowed, refused = [], []
+            raise NameResolutionError(self.host, self, error) from error  # type: ignore[arg-type]  # a mixin (class docstring)
+        allowed: list[str] = []
+        refused: list[str] = []
         for address in addresses:
             why = guard.refusal(self.host, self.port, address)
             (refused if why else allowed).append(why or address)
         if not allowed:
             raise AddressRefused(refused[0] if refused else f"{self.host} has no address")
-        error: Exception | None = None
+        last_error: Exception | None = None
         for address in allowed:
             self._dns_host = address  # urllib3 connects to _dns_host and keeps self.host for Host, SNI and TLS
             try:
-                sock = super()._new_conn()  # type: ignore[misc]
+                sock = super()._new_conn()  # type: ignore[misc]  # a mixin (class docstring)
             except Exception as failed:  # the next vetted address may answer
-                error = failed
+                last_error = failed
                 continue
             finally:
                 self._dns_host = name
             guard.register(sock)
             return sock
-        assert error is not None
-        raise error
+        assert last_error is not None
+        raise last_error
 
     def request(self, *args: Any, **kwargs: Any) -> Any:
         guard = current_guard()
@@ -188,9 +193,9 @@ class _Guarded:
                     address = None
                 why = guard.refusal(self.host, self.port, address) if address else None
                 if why is not None:
-                    self.close()  # type: ignore[attr-defined]
+                    self.close()  # type: ignore[attr-defined]  # a mixin (class docstring)
                     raise AddressRefused(why)
-        return super().request(*args, **kwargs)  # type: ignore[misc]
+        return super().request(*args, **kwargs)  # type: ignore[misc]  # a mixin (class docstring)
 
 
 class GuardedHTTPConnection(_Guarded, HTTPConnection):

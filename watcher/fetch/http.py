@@ -187,6 +187,7 @@ class Fetcher:
                 raise _timeout(deadline, attempt)
             try:
                 if proxied:
+                    # the URL was vetted before the fetch (http(s) with a host): endpoint_of is never None here
                     guard.check_proxied(*endpoint_of(url))  # type: ignore[misc]
                 response = session.get(
                     url,
@@ -205,18 +206,18 @@ class Fetcher:
             else:
                 if response.status_code not in RETRY_STATUSES or attempt >= retries:
                     return response
-                wait = _retry_after(response)
-                if wait is not None and wait >= deadline.remaining():
+                asked = _retry_after(response)
+                if asked is not None and asked >= deadline.remaining():
                     response.close()
                     raise FetchError(
-                        f"{_status_text(response)}: asks to retry after {wait:g}s, past the {deadline.seconds:g}s "
+                        f"{_status_text(response)}: asks to retry after {asked:g}s, past the {deadline.seconds:g}s "
                         "timeout",
                         status=response.status_code,
                         reason="http",
                     )
                 failure = FetchError(_status_text(response), status=response.status_code, reason="http")
                 response.close()
-                wait = self._backoff(attempt) if wait is None else wait
+                wait = self._backoff(attempt) if asked is None else asked
             if wait >= deadline.remaining():  # no time for another attempt: the last answer stands
                 raise failure
             log.debug("retrying %s in %.2fs after: %s", url, wait, failure)

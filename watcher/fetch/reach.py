@@ -161,7 +161,7 @@ def _registrable(host: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _suffixes():  # type: ignore[no-untyped-def]
+def _suffixes():
     from publicsuffixlist import PublicSuffixList  # reads the list bundled with the package; never downloads
 
     return PublicSuffixList()

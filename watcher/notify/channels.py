@@ -65,7 +65,7 @@ class Channels:
 def load_channels(alerts_dir: Path | None) -> Channels:
     """Read alerts/apprise.yml (or deliver to the console when there is none)."""
     path = alerts_dir / "apprise.yml" if alerts_dir is not None else None
-    if path is not None and not path.exists() and (alerts_dir / "apprise.yaml").exists():
+    if alerts_dir is not None and path is not None and not path.exists() and (alerts_dir / "apprise.yaml").exists():
         path = alerts_dir / "apprise.yaml"
     if path is None or not path.exists():
         text, where = DEFAULT_CONFIG, "built-in default (console)"

@@ -139,7 +139,7 @@ class Renderer:
         )
 
     def _check(self) -> None:
-        sample = {
+        sample: dict[str, Any] = {
             "id": 0,
             "label": "quota",
             "severity": "high",

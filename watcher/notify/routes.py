@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import tomllib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from watcher.config.sources import Source
     from watcher.core.models import NewEvent
 
-SEVERITIES = ("high", "medium", "low")
+SEVERITIES: tuple[Literal["high", "medium", "low"], ...] = ("high", "medium", "low")
 
 
 class Route(BaseModel):
@@ -110,8 +111,8 @@ class Delivery(BaseModel):
 
     @field_validator("backoff", "backoff_max", mode="before")
     @classmethod
-    def _duration(cls, value: object) -> float:
-        return parse_duration(value)  # type: ignore[arg-type]
+    def _duration(cls, value: Any) -> float:
+        return parse_duration(value)
 
 
 class Routes(BaseModel):
@@ -143,7 +144,7 @@ PACKAGED = files("watcher") / "data" / "routes.toml"  # the same rules as the sh
 class Router:
     """Decides the (tag, mode, not_before) deliveries of an event."""
 
-    def __init__(self, routes: Routes, clock: object = None) -> None:
+    def __init__(self, routes: Routes, clock: Callable[[], datetime] | None = None) -> None:
         self.routes = routes
         self._clock = clock or (lambda: datetime.now(UTC))
 
@@ -159,7 +160,7 @@ class Router:
         if event.label != IRRELEVANT:
             for tag in source.notify:
                 chosen[tag] = "immediate"
-        now = self._clock()  # type: ignore[operator]
+        now = self._clock()
         out = []
         for tag, mode in sorted(chosen.items()):
             digest = self.routes.schedule(tag) if mode == "digest" else None

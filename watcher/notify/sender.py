@@ -305,7 +305,9 @@ class Notifier:
             return
         health_tag = self.routes.delivery.health_tag
         others = [other for other in self.channels.tags() if other != tag]
-        routes = [(health_tag, "immediate", None)] if tag != health_tag else [(t, "immediate", None) for t in others]
+        routes: list[tuple[str, str, str | None]] = (
+            [(health_tag, "immediate", None)] if tag != health_tag else [(t, "immediate", None) for t in others]
+        )
         if not routes:
             log.error("outbox: channel %s is failing and no other channel exists to say so", tag)
             return

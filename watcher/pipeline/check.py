@@ -126,7 +126,7 @@ def _read_items(
     extractor = make_extractor(source.kind)
     with pipeline.parse_slots:
         items = extractor.extract(fetched, source)
-    if not items and (state.item_count > 0 or not _may_be_empty(source)):
+    if not items and (state.item_count > 0 or not extractor.empty_ok):
         before = f"it matched {state.item_count} before" if state.item_count else "on the first check"
         raise BrokenSourceError(
             f"no items found ({before}): the page changed shape or the selector is wrong; "
@@ -149,11 +149,6 @@ def _read_items(
     if pipeline.enricher is not None and source.detail is not None:
         record.changes = pipeline.enricher(record.changes, source, pipeline.fetcher)
     record.events = _events(record.changes, source, pipeline, document=not extractor.is_list)
-
-
-def _may_be_empty(source: Source) -> bool:
-    """Feeds and API searches can legitimately be empty at first; an html list or page cannot."""
-    return source.kind in ("feed", "json")
 
 
 def _events(changes: list[Change], source: Source, pipeline: Pipeline, document: bool = False) -> list[NewEvent]:
@@ -243,7 +238,7 @@ def _store(record: CheckRecord, source: Source, pipeline: Pipeline) -> CheckResu
     result = CheckResult(
         source=source.name,
         status=record.status,
-        started_at=record.started_at,  # type: ignore[arg-type]
+        started_at=record.started_at,
         duration=record.duration,
         http_status=record.http_status,
         bytes=record.bytes,

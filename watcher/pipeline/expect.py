@@ -121,6 +121,7 @@ def _evaluate(expect: Expect, config: Config, pipeline: Pipeline) -> Outcome:
     if action == "none":
         return outcome
     if event is not None and pipeline.router is not None:
+        # a Reporter has what a Router reads of a Source (name, tags, notify)
         event.routes = pipeline.router(event, Reporter(expect.source_name, expect.tags, expect.notify))  # type: ignore[arg-type]
     written = store.expectations.transition(expect.name, state.get("alerted_at"), update, event)
     if written is None:
@@ -141,7 +142,7 @@ def _decide(
         # `by`: met within the alert's year; `every`: a meeting moved the period on
         arrived = standing.met is not None and ((same and standing.status == "met") or (not same and expect.every))
         if arrived:
-            update = {"overdue_since": None, "alerted_at": None, "closed_at": stamp}
+            update: dict[str, Any] = {"overdue_since": None, "alerted_at": None, "closed_at": stamp}
             return "close", update, _close(expect, standing, state)
         if not same:  # a `by` alert of an earlier year: that year is over
             return "expire", {"overdue_since": None, "alerted_at": None, "closed_at": stamp}, None

@@ -183,6 +183,7 @@ class CheckRecords:
                     now,
                 ],
             )
+            assert cursor.lastrowid is not None  # an INSERT sets it
             ids.append(cursor.lastrowid)
         return ids
 

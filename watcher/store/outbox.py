@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 from typing import TYPE_CHECKING, Any
 
 from watcher.core.timestamps import shift
@@ -17,19 +18,34 @@ from watcher.core.timestamps import shift
 if TYPE_CHECKING:
     from watcher.store.db import StateDB
 
-# Who claims: the pid, plus a token for this process's life. In a container the daemon is pid 1 after
-# every restart; the token tells this life's claims from those of the life before the crash.
-CLAIMER = f"{os.getpid()}:{secrets.token_hex(6)}"
+_claimer: tuple[int, str] = (0, "")  # (pid, claimer) of this process, drawn on its first claim
+_claimer_lock = threading.Lock()  # two first claims at once must not draw two tokens for one life
 
 
-def _alive(claimer: object) -> bool:
+def claimer() -> str:
+    """Who claims: the pid, plus a token for this process's life, drawn when the process first asks.
+
+    In a container the daemon is pid 1 after every restart; the token tells this life's claims from
+    those of the life before the crash. A forked child has another pid, so it draws its own token
+    instead of claiming in its parent's name (a token drawn at import would be inherited).
+    """
+    global _claimer
+    pid = os.getpid()
+    if _claimer[0] != pid:
+        with _claimer_lock:
+            if _claimer[0] != pid:
+                _claimer = (pid, f"{pid}:{secrets.token_hex(6)}")
+    return _claimer[1]
+
+
+def _alive(made_by: object) -> bool:
     """Whether the process that made a claim still runs (claims are only ever made on the state's host)."""
-    pid_text = str(claimer or "").partition(":")[0]
+    pid_text = str(made_by or "").partition(":")[0]
     if not pid_text.isdigit():
         return False
     pid = int(pid_text)
     if pid == os.getpid():
-        return str(claimer) == CLAIMER
+        return str(made_by) == claimer()
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -56,7 +72,7 @@ class OutboxRecords:
         cutoff = shift(self.state.now(), -older_than)
         with self.state.transaction() as db:
             claims = db.execute("SELECT id, claimed_by, claimed_at FROM deliveries WHERE status = 'sending'").fetchall()
-            stale = [row_id for row_id, claimer, at in claims if at is None or at <= cutoff or not _alive(claimer)]
+            stale = [row_id for row_id, made_by, at in claims if at is None or at <= cutoff or not _alive(made_by)]
             db.conn.executemany(
                 "UPDATE deliveries SET status = 'pending', claimed_at = NULL, claimed_by = NULL "
                 "WHERE id = ? AND status = 'sending'",
@@ -83,7 +99,7 @@ class OutboxRecords:
             )
             db.conn.executemany(
                 "UPDATE deliveries SET status = 'sending', claimed_at = ?, claimed_by = ? WHERE id = ?",
-                [(now, CLAIMER, row["id"]) for row in rows],
+                [(now, claimer(), row["id"]) for row in rows],
             )
         for row in rows:
             row["done_targets"] = json.loads(row["done_targets"] or "[]")

@@ -8,10 +8,16 @@ everything; the Content-Security-Policy allows no script at all.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Flask, Response, g, redirect, request, url_for
+from flask.json.provider import DefaultJSONProvider
 
 from watcher.web.auth import authorised, loopback_host
 from watcher.web.context import Readers, WebOptions
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -29,14 +35,15 @@ def create_app(options: WebOptions) -> Flask:
 
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(WATCHER=options, MAX_CONTENT_LENGTH=16 * 1024)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    if isinstance(app.json, DefaultJSONProvider):  # the provider Flask makes unless told otherwise
+        app.json.ensure_ascii = False
+        app.json.sort_keys = False
     app.jinja_options = {**app.jinja_options, "autoescape": True}  # every template, whatever its file name
     app.extensions["watcher.readers"] = Readers(options.state_dir)
     app.register_blueprint(pages)
 
     @app.before_request
-    def _guard() -> Response | None:
+    def _guard() -> ResponseReturnValue | None:
         if options.token is None:
             if not loopback_host(request.host):
                 return Response("this server answers loopback addresses only\n", 421, mimetype="text/plain")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app, g
 
@@ -17,7 +17,7 @@ class WebOptions:
     """What the web view needs: where the state is, how to show times, and the token if one is required."""
 
     state_dir: Path
-    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    zone: tzinfo = UTC  # an IANA zone (watcher.core.timestamps.zone), UTC by default
     token: str | None = None
     quota_history: Path | None = None  # None: the shipped watcher/data/quota_history.toml
     page_size: int = 50

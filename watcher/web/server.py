@@ -33,7 +33,8 @@ class WebServer:
 
         self.on_close = on_close
         try:
-            self.server = create_server(
+            # Any: types-waitress declares neither effective_host/effective_port nor the trigger object
+            self.server: Any = create_server(
                 app,
                 host=host.strip("[]"),
                 port=port,

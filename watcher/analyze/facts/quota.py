@@ -130,9 +130,9 @@ def find_year(text: str, published_year: int | None) -> int | None:
             year = next(g for g in match.groups() if g)
             if not _COMPARE.search(text[max(0, match.start() - 30) : match.start()]):
                 return int(year)
-    match = _YEAR_ANY.search(text)
-    if match:
-        return int(match["y"])
+    anywhere = _YEAR_ANY.search(text)
+    if anywhere:
+        return int(anywhere["y"])
     if published_year is not None:
         return published_year
     # no date to go by: a year named in the text, unless it is a comparison ("half the quota set for 2018")

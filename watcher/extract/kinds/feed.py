@@ -34,6 +34,7 @@ from watcher.extract.registry import Kind, KindOptions
 
 if TYPE_CHECKING:
     from watcher.core.models import Fetched, SourceView
+    from watcher.extract.trial import Hints, Sample
 
 _TAG = re.compile(r"<[^>]+>")
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
@@ -61,6 +62,13 @@ class FeedKind(Kind):
 
     name = "feed"
     Options = FeedOptions
+    empty_ok = True  # a feed may have no entries yet
+    try_order = 40
+
+    @classmethod
+    def fits(cls, sample: Sample, hints: Hints) -> bool:
+        """The response is RSS or Atom."""
+        return sample.format == "feed"
 
     def extract(self, fetched: Fetched, source: SourceView) -> list[Item]:
         feedparser = _feedparser()
@@ -74,7 +82,7 @@ class FeedKind(Kind):
             raise ExtractError(_not_well_formed(problem, fetched.content))
         if parsed.bozo and not parsed.entries and not parsed.feed.get("title"):
             raise ExtractError(f"not a valid RSS/Atom feed: {problem or 'no feed elements found'}")
-        options: FeedOptions = source.options  # type: ignore[assignment]
+        options: FeedOptions = source.options
         items: list[Item] = []
         seen: set[str] = set()
         for entry in parsed.entries:

@@ -29,6 +29,7 @@ from watcher.extract.registry import Kind, KindOptions
 
 if TYPE_CHECKING:
     from watcher.core.models import Fetched, SourceView
+    from watcher.extract.trial import Hints, Sample, Trial
 
 
 class HtmlOptions(KindOptions):
@@ -68,9 +69,68 @@ class HtmlKind(Kind):
 
     name = "html"
     Options = HtmlOptions
+    try_order = 20
+
+    @classmethod
+    def fits(cls, sample: Sample, hints: Hints) -> bool:
+        """The response is HTML, or JSON that carries HTML (named by --json-path, or found in it)."""
+        if sample.format == "html":
+            return True
+        if sample.format != "json":
+            return False
+        from watcher.extract.suggest import json_outline
+
+        return bool(hints.json_path or json_outline(sample.data)[1])
+
+    @classmethod
+    def trial(cls, sample: Sample, hints: Hints) -> Trial:
+        """The items --item selects; without it, the suggested item selectors, each with its first items."""
+        from watcher.extract.suggest import item_candidates, json_outline
+        from watcher.extract.trial import Trial
+
+        json_path = hints.json_path
+        if json_path is None and sample.format == "json":
+            html_paths = json_outline(sample.data)[1]
+            json_path = html_paths[0] if html_paths else None
+        given = (("title", hints.title), ("link", hints.link), ("json_path", json_path))
+        shared = {key: value for key, value in given if value}
+        if hints.item:
+            chosen = {"item": hints.item, **shared, **({"date": hints.date} if hints.date else {})}
+            items = sample.extract(cls, chosen)
+            heading = f"html: items matching {hints.item!r}"
+            return Trial(cls.name, heading, chosen, items[: hints.limit], len(items))
+        markup = sample.text
+        if json_path:
+            found = jmes(json_path).search(sample.data)
+            if not isinstance(found, str):
+                raise ExtractError(f"json_path {json_path!r} does not lead to an HTML string")
+            markup = found
+        candidates: list[dict[str, Any]] = []
+        for candidate in item_candidates(parse_html(markup), sample.fetched.final_url):
+            chosen = {"item": candidate.item, **shared}
+            date = hints.date or candidate.date
+            if date:
+                chosen["date"] = date
+            items = sample.extract(cls, chosen)
+            candidates.append(
+                {
+                    "item": candidate.item,
+                    "rows": candidate.rows,
+                    "matched": candidate.matched,
+                    "date": date,
+                    "options": chosen,
+                    "items": items[: hints.limit],
+                }
+            )
+        where = f" of the HTML at {json_path!r}" if json_path else ""
+        heading = f"html: suggested item selectors{where} (repeated elements with one link and a date)"
+        if not candidates:
+            error = "no repeated element with one link and a date-looking text; pass --item SELECTOR"
+            return Trial(cls.name, heading, error=error)
+        return Trial(cls.name, heading, dict(candidates[0]["options"]), candidates=candidates)
 
     def extract(self, fetched: Fetched, source: SourceView) -> list[Item]:
-        options: HtmlOptions = source.options  # type: ignore[assignment]
+        options: HtmlOptions = source.options
         markup = self._markup(fetched, source, options)
         root = parse_html(markup)
         base = options.base_url or absolute(fetched.final_url, _base_href(root)) or fetched.final_url

@@ -17,6 +17,7 @@ from watcher.extract.registry import Kind, KindOptions
 
 if TYPE_CHECKING:
     from watcher.core.models import Fetched, SourceView
+    from watcher.extract.trial import Hints, Sample, Trial
 
 
 class JsonOptions(KindOptions):
@@ -51,9 +52,47 @@ class JsonKind(Kind):
 
     name = "json"
     Options = JsonOptions
+    empty_ok = True  # an API search may have no hits yet
+    try_order = 10
+
+    @classmethod
+    def fits(cls, sample: Sample, hints: Hints) -> bool:
+        """The response is JSON, unless the hints are for HTML inside it (--json-path, or --item when the
+        document holds HTML and no list of objects)."""
+        if sample.format != "json" or hints.json_path:
+            return False
+        from watcher.extract.suggest import json_outline
+
+        lists, html_paths = json_outline(sample.data)
+        return not (html_paths and hints.item and not lists)
+
+    @classmethod
+    def trial(cls, sample: Sample, hints: Hints) -> Trial:
+        """The lists of objects in the document; the first (or --item) read with guessed fields."""
+        from watcher.extract.suggest import describe_json, guess_json_fields, json_outline
+        from watcher.extract.trial import Trial
+
+        data = sample.data
+        lists, html_paths = json_outline(data)
+        lines = [f"top-level: {describe_json(data)}"]
+        lines += [
+            f"list {found.path!r}: {found.length} objects with keys {', '.join(found.keys[:12])}" for found in lists[:5]
+        ]
+        lines += [f"HTML inside JSON at {path!r}: try --json-path {path}" for path in html_paths[:3]]
+        path = hints.item or (lists[0].path if lists else None)
+        if path is None:
+            return Trial(cls.name, "json: no list of objects found", lines=lines)
+        sample.source(cls.name, {"items": path})  # an invalid JMESPath is a usage error, not a crash
+        entries = jmes(path).search(data)
+        chosen = {"items": path, **guess_json_fields(entries if isinstance(entries, list) else [])}
+        chosen.update(
+            {key: value for key, value in (("title", hints.title), ("link", hints.link), ("date", hints.date)) if value}
+        )
+        items = sample.extract(cls, chosen)
+        return Trial(cls.name, f"json: entries of {path!r}", chosen, items[: hints.limit], len(items), lines)
 
     def extract(self, fetched: Fetched, source: SourceView) -> list[Item]:
-        options: JsonOptions = source.options  # type: ignore[assignment]
+        options: JsonOptions = source.options
         entries = jmes(options.items).search(load_json(fetched, source))
         if entries is None:
             entries = []

@@ -6,45 +6,19 @@ the lines added and removed, which is what a reader wants to see.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
 
 from watcher.core.errors import ExtractError
 from watcher.core.models import Item
+from watcher.extract.maintext import css_path, largest_block, main_text_lines
 from watcher.extract.markup import canonical_id, clean, parse_html, selector, text_of, valid_css
 from watcher.extract.registry import Kind, KindOptions
 
 if TYPE_CHECKING:
     from watcher.core.models import Fetched, SourceView
-
-_DROP = ("script", "style", "noscript", "template", "svg", "iframe")
-_BLOCKS = {
-    "p",
-    "div",
-    "li",
-    "tr",
-    "br",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "section",
-    "article",
-    "table",
-    "ul",
-    "ol",
-    "dd",
-    "dt",
-    "blockquote",
-    "pre",
-    "header",
-    "footer",
-    "td",
-    "th",
-}
+    from watcher.extract.trial import Hints, Sample, Trial
 
 
 class PageOptions(KindOptions):
@@ -69,9 +43,28 @@ class PageKind(Kind):
     name = "page"
     Options = PageOptions
     is_list = False
+    try_order = 30
+
+    @classmethod
+    def fits(cls, sample: Sample, hints: Hints) -> bool:
+        """The response is HTML or plain text (any page can be watched as one document)."""
+        return sample.format in ("html", "text")
+
+    @classmethod
+    def trial(cls, sample: Sample, hints: Hints) -> Trial:
+        """The first lines of the page's main text, and the selector of the block they come from."""
+        from watcher.extract.trial import Trial
+
+        root = parse_html(sample.text)
+        block = largest_block(root)
+        css = css_path(block) if block is not None else "body"
+        lines = main_text_lines(block) if block is not None else main_text_lines(parse_html(sample.text).body)
+        chosen = {"selector": css} if css != "body" else {}
+        heading = f"page: first lines of the main text ({css})"
+        return Trial(cls.name, heading, chosen, lines=lines[: hints.limit * 2], total=len(lines))
 
     def extract(self, fetched: Fetched, source: SourceView) -> list[Item]:
-        options: PageOptions = source.options  # type: ignore[assignment]
+        options: PageOptions = source.options
         root = parse_html(text_of(fetched, source))
         title = clean(root.findtext(".//title"))
         main = selector(options.selector)(root)
@@ -83,19 +76,3 @@ class PageKind(Kind):
         return [
             Item(id=canonical_id(fetched.url), title=title or fetched.url, url=fetched.final_url, text="\n".join(lines))
         ]
-
-
-def main_text_lines(element: Any, ignore: tuple[str, ...] = ()) -> list[str]:
-    """The visible text of an element as clean, non-empty lines (also used for detail pages)."""
-    for css in (*_DROP, *ignore):
-        for unwanted in selector(css)(element):
-            if unwanted is not element:
-                unwanted.drop_tree()
-    for block in element.iter():
-        if isinstance(block.tag, str) and block.tag in _BLOCKS:
-            block.tail = "\n" + (block.tail or "")
-            if block.tag == "br":
-                continue
-            block.text = "\n" + (block.text or "")
-    lines = (clean(line) for line in element.text_content().split("\n"))
-    return [line for line in lines if line]

@@ -1,4 +1,4 @@
-"""Starting options for a new source, guessed from one fetched page (for `watcher sources try`).
+"""Starting options for a new source, guessed from one fetched page (the kinds' `trial`, `watcher sources try`).
 
 Writing a `[[source]]` by reading a ministry page's markup is the slowest
 part of adding a watch. A notice list is a run of sibling elements that
@@ -140,6 +140,19 @@ def json_outline(data: Any, depth: int = 4) -> tuple[list[JsonList], list[str]]:
     walk(data, "", 0)
     lists.sort(key=lambda found: -found.length)
     return lists, html
+
+
+def describe_json(data: Any) -> str:
+    """A document's top level in a line: its keys with their types (`count (number), results (list of 20)`)."""
+    if isinstance(data, dict):
+        return ", ".join(f"{key} ({_type(value)})" for key, value in list(data.items())[:15])
+    return _type(data)
+
+
+def _type(value: Any) -> str:
+    if isinstance(value, list):
+        return f"list of {len(value)}"
+    return {dict: "object", str: "string", bool: "boolean", type(None): "null"}.get(type(value), "number")
 
 
 def json_key(key: str) -> str:
