@@ -221,3 +221,17 @@ def story_state(db: Database) -> None:
     db.execute("CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at)")
     db.execute("CREATE INDEX deliveries_sent ON deliveries (status, sent_at)")
     db.execute("CREATE INDEX deliveries_event ON deliveries (event_id)")
+
+
+@migrations(name="0008_story_headline")
+def story_headline(db: Database) -> None:
+    """The English headline of each event (the web view and messages read it), what each sighting reported
+    (so a later report in another outlet or language can be compared with it), and the key facts an upgrade
+    added (for its short update).
+
+    Events recorded before this migration have no headline (readers fall back to the title) and their
+    sightings no story features: they are joined by shared keys only, as before.
+    """
+    db.execute("ALTER TABLE events ADD COLUMN headline TEXT")
+    db.execute("ALTER TABLE event_sources ADD COLUMN story TEXT")
+    db.execute("ALTER TABLE event_updates ADD COLUMN added TEXT NOT NULL DEFAULT '{}'")

@@ -14,7 +14,7 @@ _LEAD = re.compile(
 _CN_DOC = re.compile(r"([\u4e00-\u9fff]{2,12})\s*[〔\[(（]\s*((?:19|20)\d{2})\s*[〕\])）]\s*(\d{1,4})\s*号")
 _CN_ANN = re.compile(
     r"((?:[\u4e00-\u9fff]{1,10}?(?:部|总署|署|局|委员会|委|院|办公室)\s?){0,3})"
-    r"公告\s*((?:19|20)\d{2})\s*年\s*第\s*(\d{1,3})\s*号"
+    r"公告\s*((?:19|20)\d{2})\s*年?\s*第\s*(\d{1,3})\s*号"
 )
 _EN_ANN = re.compile(
     r"\b((?:MOFCOM\s+|GAC\s+)?Announcement)\s+No\.?\s*(\d{1,3})\s*"
