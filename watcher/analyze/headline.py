@@ -34,6 +34,7 @@ _DOC_JOIN = re.compile(r"\s*(?:以及|及|和|、|,|，)\s*")
 _QUOTA = re.compile(
     r"^(?P<year>\d{4})\s*年度?\s*(?:全国)?\s*(?:第(?P<batch>[一二三四五六七八九十\d])批)?\s*(?P<np>.+)$"
 )
+_TRAILING_NOTE = re.compile(r"\s*(?:[(（\[【][^()（）\[\]【】]{1,12}[)）\]】]|\d{4}-\d{2}-\d{2})\s*$")
 _BYLINE = re.compile(r"^[\u4e00-\u9fff]{2,5}\s*[:：]\s*")
 _SMALL_WORDS = {"a", "an", "and", "of", "on", "for", "the", "to", "in", "from", "or"}
 
@@ -113,7 +114,16 @@ def english_headline(
 
 def read_title(text: str) -> tuple[str | None, str | None]:
     """(who, what) of a normalised Chinese title: the document or issuers it starts with, and what it does;
-    either is None when the grammar cannot read it."""
+    either is None when the grammar cannot read it. A note a list adds at the end ("(附件)", "[2025-10-09]")
+    is read past when the whole title does not parse."""
+    who, action = _read(text)
+    trimmed = _TRAILING_NOTE.sub("", text).strip()
+    if action is None and trimmed != text.strip():
+        return _read(trimmed)
+    return who, action
+
+
+def _read(text: str) -> tuple[str | None, str | None]:
     forms = grammar()
     who, rest = None, text.strip()
     outlet = _BYLINE.match(rest)

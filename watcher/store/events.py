@@ -318,6 +318,34 @@ class EventRecords:
             )
         return event
 
+    def by_keys(self, keys: list[str], exclude: int | None = None) -> list[dict[str, Any]]:
+        """The earliest change event under each story key (e.g. `doc:` keys of the documents a notice suspends),
+        with its headline, title, link and first sighting: what the state knows of an earlier document."""
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        with self.state.lock:
+            rows = self.state.db.execute(
+                f"SELECT k.key, e.id, COALESCE(e.headline, e.title), e.title, e.url, e.first_seen FROM event_keys k "
+                f"JOIN events e ON e.id = k.event_id WHERE k.key IN ({marks}) AND e.kind = 'change' AND e.id != ? "
+                "ORDER BY e.first_seen, e.id",
+                [*keys, exclude if exclude is not None else -1],
+            ).fetchall()
+        found: dict[str, dict[str, Any]] = {}
+        for key, event_id, headline, title, url, first_seen in rows:
+            found.setdefault(
+                key,
+                {
+                    "key": key,
+                    "id": event_id,
+                    "headline": headline,
+                    "title": title,
+                    "url": url,
+                    "first_seen": first_seen,
+                },
+            )
+        return list(found.values())
+
     def update(self, update_id: int) -> dict[str, Any] | None:
         """What an upgrading sighting brought to its event (for the short update message)."""
         with self.state.lock:
