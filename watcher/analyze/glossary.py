@@ -49,6 +49,7 @@ class Glossary:
     cjk_concepts: dict[str, frozenset[str]]  # Chinese term -> its concepts
     latin_concepts: dict[str, str]  # " english phrase " -> its concept
     names: tuple[str, ...] = ()  # every form of an issuer's name, longest first
+    outlets: dict[str, str] = field(default_factory=dict)  # a news outlet's Chinese name -> its English name
     weights: dict[str, float] = field(default_factory=dict)  # concept -> weight for clustering (default 1)
     concept_materials: dict[str, str] = field(default_factory=dict)  # concept -> the material it names
 
@@ -121,6 +122,23 @@ class Glossary:
             return None
         return join_and(list(dict.fromkeys(str(name) for name in english)))
 
+    def english_name(self, name: str) -> str | None:
+        """A publisher or outlet as an English reader knows it: itself when it is in Latin letters, else its
+        English name (环球网 -> Huanqiu.com (Global Times), 国家安全部 (via Google News) -> MSS (via Google News));
+        None when it stays Chinese."""
+        text = " ".join((name or "").split())
+        if not text or not any("\u3400" <= char <= "\u9fff" for char in text):
+            return text or None
+        outlet = self.outlets.get(normalize_name(text))
+        if outlet:
+            return outlet
+        for issuer in self.names:
+            if issuer in text:
+                english = self.issuer(issuer)
+                if english:
+                    text = text.replace(issuer, english)
+        return None if any("\u3400" <= char <= "\u9fff" for char in text) else text
+
     def issuer_names(self) -> list[str]:
         """Every form an issuer's name can take in a title, longest first (for the title grammar's regexes)."""
         return list(self.names)
@@ -167,6 +185,12 @@ def _count(text: str) -> int | None:
         return int(text)
     digits = {"二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
     return digits.get(text)
+
+
+def normalize_name(text: str) -> str:
+    from watcher.analyze.textnorm import normalize
+
+    return normalize(text).strip()
 
 
 def _capital(text: str) -> str:
@@ -375,6 +399,7 @@ def glossary() -> Glossary:
     names = set(issuers) | set(groups) | {issuer + suffix for issuer in issuers for suffix in suffixes}
     names |= {place + "海关" for place in places}
     return Glossary(
+        outlets={normalize_name(zh): en for zh, en in data.get("outlets", {}).items()},
         weights=weights,
         concept_materials=materials,
         names=tuple(sorted(names, key=len, reverse=True)),

@@ -307,7 +307,7 @@ def _title_case(text: str) -> str:
 def _from_facts(text: str, label: str, facts: dict[str, Any], who: str, publisher: str | None) -> Headline:
     """A headline of what the facts say when the grammar cannot read the title."""
     parties = [name for name in facts.get("parties_en") or [] if name]
-    who = who or join_and(parties[:3]) or (publisher or "")
+    who = who or join_and(parties[:3]) or (glossary().english_name(publisher or "") or "")
     values = {
         "who": who,
         "label": label.replace("_", " "),

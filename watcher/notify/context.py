@@ -25,6 +25,7 @@ def alert_context(
     timezone: str = "UTC",
 ) -> dict[str, Any]:
     """The context of one alert (also each item of a digest)."""
+    from watcher.analyze.glossary import glossary
     from watcher.analyze.titles import is_english, split_outlet
 
     facts = event.get("facts") or {}
@@ -42,7 +43,7 @@ def alert_context(
         "event": event,
         "facts": facts,
         "publisher": publisher,
-        "source_name": publisher or split_outlet(title)[1] or event.get("source") or "",
+        "source_name": _english(publisher or split_outlet(title)[1] or event.get("source") or "", glossary()),
         "label_name": labels.display(event["label"]),
         "headline": title_line,
         "english_headline": english,
@@ -63,6 +64,7 @@ def update_context(
     event: dict[str, Any], update: dict[str, Any], publisher: str | None, labels: Labels, timezone: str = "UTC"
 ) -> dict[str, Any]:
     """The context of the short update an upgrading sighting sends to a channel that has the story."""
+    from watcher.analyze.glossary import glossary
     from watcher.analyze.titles import split_outlet
 
     facts = event.get("facts") or {}
@@ -74,7 +76,9 @@ def update_context(
         "update": update,
         "facts": facts,
         "publisher": publisher,
-        "reporter": publisher or split_outlet(update.get("title") or "")[1] or update.get("source") or "",
+        "reporter": _english(
+            publisher or split_outlet(update.get("title") or "")[1] or update.get("source") or "", glossary()
+        ),
         "label_name": labels.display(event["label"]),
         "was_name": labels.display(update.get("was_label") or event["label"]),
         "reasons": ", ".join(update.get("reasons") or []),
@@ -83,12 +87,19 @@ def update_context(
     }
 
 
+def _english(name: str, words: Any) -> str:
+    """A publisher or outlet in English where the glossary knows it (环球网 -> Huanqiu.com (Global Times)), else as
+    written: it is a name, and the link beside it says which."""
+    return words.english_name(name) or name
+
+
 def _cut(text: str, limit: int = SUMMARY_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _outlets(event: dict[str, Any], others: list[dict[str, Any]], publisher: str | None) -> list[dict[str, Any]]:
     """Every other report of the story, once each, named by its outlet ("Reuters"), else its publisher or source."""
+    from watcher.analyze.glossary import glossary
     from watcher.analyze.titles import split_outlet
 
     seen = {event.get("url")}
@@ -99,7 +110,7 @@ def _outlets(event: dict[str, Any], others: list[dict[str, Any]], publisher: str
             continue
         seen.add(url)
         name = split_outlet(other.get("title") or "")[1] or other.get("publisher") or other.get("source") or ""
-        out.append({**other, "name": name})
+        out.append({**other, "name": _english(name, glossary())})
     return out
 
 

@@ -46,8 +46,10 @@ def batch_text(facts: dict[str, Any]) -> str:
 def headline(label: str, title: str, facts: dict[str, Any], publisher: str | None, english: str | None = None) -> str:
     """The one-line summary after the label: the quota figure when there is one, else the English headline
     (`english`, the title itself when it is English), after the publisher unless the headline names its issuer."""
+    from watcher.analyze.glossary import glossary
     from watcher.analyze.titles import is_english
 
+    publisher = glossary().english_name(publisher or "")  # a Chinese publisher name never reaches the title
     english = english or title
     names_issuer = not is_english(title) and ": " in english[:90]
     prefix = f"{publisher}: " if publisher and not names_issuer else ""
