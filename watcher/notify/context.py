@@ -65,12 +65,13 @@ def update_context(
 ) -> dict[str, Any]:
     """The context of the short update an upgrading sighting sends to a channel that has the story."""
     from watcher.analyze.glossary import glossary
-    from watcher.analyze.titles import split_outlet
+    from watcher.analyze.titles import is_english, split_outlet
 
     facts = event.get("facts") or {}
     english = event.get("headline") or event.get("title") or ""
     event = {**event, "first_seen": display(event.get("first_seen"), timezone), "headline": english}
     added = update.get("added") or {}
+    reported = update.get("title") or ""
     return {
         "event": event,
         "update": update,
@@ -83,8 +84,17 @@ def update_context(
         "was_name": labels.display(update.get("was_label") or event["label"]),
         "reasons": ", ".join(update.get("reasons") or []),
         "added_lines": fact_lines(added) if added else [],
+        "update_headline": _headline_of(update.get("headline"), reported),
+        "update_original": "" if is_english(reported) else reported,
         "headline": headline(event["label"], event.get("title") or "", facts, publisher, english),
     }
+
+
+def _headline_of(headline: str | None, title: str) -> str:
+    """A report's English headline (an English title without its outlet suffix)."""
+    from watcher.analyze.titles import split_outlet
+
+    return headline if headline and headline != title else split_outlet(title)[0]
 
 
 def _english(name: str, words: Any) -> str:

@@ -171,6 +171,7 @@ class Renderer:
             "was_severity": "low",
             "reasons": ["an official source"],
             "added": {"amount_usd": 1},
+            "headline": "t",
         }
         contexts = {
             "alert": alert,

@@ -250,7 +250,7 @@ class EventRecords:
                 db.execute("UPDATE events SET official = 1 WHERE id = ?", [story.id])
         update_id = db.execute(
             "INSERT INTO event_updates (event_id, source, title, url, label, severity, official, was_label, "
-            "was_severity, reasons, seen_at, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "was_severity, reasons, seen_at, added, headline) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 story.id,
                 event.source,
@@ -264,6 +264,7 @@ class EventRecords:
                 json.dumps(list(reasons)),
                 now,
                 json.dumps(dict(decision.added), ensure_ascii=False),
+                event.headline or event.title,
             ],
         ).lastrowid
         queued: list[tuple[str, str, str | None]] = []
