@@ -62,7 +62,7 @@ def test_demo_plays_the_story_and_every_alert_carries_its_facts(tmp_path, temp_r
     out = result.output
     delivered = cards(out)
     titles = list(delivered)
-    assert len(titles) == 5, titles
+    assert len(titles) == 6, titles
 
     [quota_2023] = [title for title in titles if title.startswith("[QUOTA · high] MIIT: 2023 batch 1")]
     assert "mining quota 120,000 t" in quota_2023 and "工信部联原〔2023〕23号" in delivered[quota_2023]
@@ -74,12 +74,17 @@ def test_demo_plays_the_story_and_every_alert_carries_its_facts(tmp_path, temp_r
     assert "工信部联原〔2024〕25号" in body
 
     [export] = [title for title in titles if title.startswith("[EXPORT CONTROL · high]")]
-    assert "商务部公告2025第61号" in export
+    assert export.endswith("MOFCOM Announcement No. 61 of 2025: export controls on overseas rare earth items")
     body = delivered[export]
-    assert "Document: 商务部公告2025年第61号" in body and "Effective: 2025-12-01" in body
+    assert "Original title: 商务部公告2025第61号" in body  # the Chinese title stays beneath
+    assert "Document: MOFCOM Announcement No. 61 of 2025 (商务部公告2025年第61号)" in body
+    assert "Effective: 2025-12-01" in body and "Matched" not in body
     assert all(element in body for element in ("Sm", "Dy", "Gd", "Tb", "Lu", "Sc", "Y"))
 
-    [deal] = [title for title in titles if title.startswith("[DEAL · high]")]
+    deal, apple = [title for title in titles if title.startswith("[DEAL · high]")]
+    assert apple.endswith("Apple to invest $500mln in rare earths mine operator MP Materials, Fox Business reports")
+    also = delivered[apple].split("Also reported by: ")[1]  # four outlets in one check: one alert naming the others
+    assert all(outlet in also for outlet in ("Reuters", "CNBC", "The Guardian")), also
     body = delivered[deal]
     assert "US$400 million" in body and "US$150 million" in body  # from the EX-99.1, through detail.follow
     assert "Transformational Public-Private Partnership" in body
@@ -94,7 +99,7 @@ def test_demo_plays_the_story_and_every_alert_carries_its_facts(tmp_path, temp_r
         ), quiet
     assert "$ watcher status" in out and "SOURCE" in out and "outbox: 0 pending, 0 dead" in out
     assert (
-        "5 alerts: quota 2, export_control 1, enforcement 1, deal 1; "
+        "6 alerts: quota 2, export_control 1, enforcement 1, deal 2; "
         "irrelevant items recorded but not alerted: 3." in out
     )
     assert " ! " not in out and "\x1b[" not in out  # no mismatch, no colour when not a terminal
@@ -127,7 +132,9 @@ def test_keep_leaves_a_state_that_history_reads(tmp_path, temp_root):
     changes = [json.loads(line) for line in history.output.splitlines()]
     assert sorted(change["label"] for change in changes) == sorted(
         ["quota", "quota", "deal", "enforcement", "irrelevant", "irrelevant", "irrelevant", "export_control"]
+        + ["deal"] * 4  # the Apple deal told by four outlets: four changes, one event
     )
+    assert len({change["event_id"] for change in changes if change["label"] == "deal"}) == 2
     status = CliRunner().invoke(
         cli,
         [
@@ -142,7 +149,7 @@ def test_keep_leaves_a_state_that_history_reads(tmp_path, temp_root):
         ],
         catch_exceptions=False,
     )
-    assert json.loads(status.output)["outbox"]["sent"] == 5
+    assert json.loads(status.output)["outbox"]["sent"] == 6
 
     again = run(tmp_path, "demo", "--pause", "0", "--keep", str(kept))
     assert again.exit_code == 2 and "not empty" in again.output
@@ -159,7 +166,7 @@ def test_live_sends_through_the_configured_channels(tmp_path, temp_root):
     assert result.exit_code == 0, result.output
     assert cards(result.output) == {}
     sent = [json.loads(line) for line in sink.read_text("utf-8").splitlines()]
-    assert len(sent) == 5 and any("135,000 t (+12.5%)" in message["title"] for message in sent)
+    assert len(sent) == 6 and any("135,000 t (+12.5%)" in message["title"] for message in sent)
     assert "→ [deal · high] 8-K: MP Materials Announces Transformational Public-Private Partnership" in result.output
     assert (alerts / "apprise.yml").read_text().startswith("urls:")  # the user's file is left alone
 

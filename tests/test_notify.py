@@ -114,7 +114,10 @@ def test_a_change_reaches_webhook_and_email_with_routing(site, project, smtp):
     assert "delivered 1 (procurement 1)" in result.output
 
     (hook,) = site.received("/hook")
-    assert hook["title"].startswith("[EXPORT CONTROL · high] MOFCOM: 商务部公告2025年第61号")
+    assert hook["title"] == (
+        "[EXPORT CONTROL · high] MOFCOM Announcement No. 61 of 2025: export controls on overseas rare earth items"
+    )
+    assert "Original title: 商务部公告2025年第61号" in hook["message"]
     assert "Open the source" in hook["message"] and site.url("/n/") in hook["message"]
     assert site.received("/digest") == [] and site.received("/ops") == []  # market news waits for the digest
 

@@ -81,7 +81,8 @@ def test_an_official_notice_after_an_irrelevant_item_with_its_title_is_alerted(s
     (notice,) = [json.loads(line) for line in second.stdout.splitlines()]
     assert notice["label"] == "export_control" and notice["event_id"] == news["event_id"]  # one story
     (alert,) = site.received("/hook")
-    assert alert["title"].startswith("[EXPORT CONTROL · high] MOFCOM: 商务部公告2025年第99号")
+    assert alert["title"] == "[EXPORT CONTROL · high] MOFCOM Announcement No. 99 of 2025: export controls"
+    assert "Original title: 商务部公告2025年第99号" in alert["message"]  # the Chinese title stays beneath
     assert "https://mofcom.example/61" in alert["message"]
 
 
@@ -90,11 +91,11 @@ def test_an_upgrade_of_a_delivered_story_sends_one_short_update(site, project):
     _sources(project, site, CONTROL_BODY)
     project.cli("check")
     (first,) = site.received("/hook")
-    assert first["title"].startswith("[EXPORT CONTROL · high] 商务部公告2025年第99号")  # the news outlet's
+    assert first["title"].startswith("[EXPORT CONTROL · high] MOFCOM Announcement No. 99 of 2025")  # the news's
     site.pages["/mofcom.xml"].set_body(rss((TITLE, "https://mofcom.example/61", CONTROL_BODY)).encode())
     project.cli("check")
     _, update = site.received("/hook")
-    assert update["title"].startswith("[UPDATE · EXPORT CONTROL · high] MOFCOM: 商务部公告2025年第99号")
+    assert update["title"].startswith("[UPDATE · EXPORT CONTROL · high] MOFCOM Announcement No. 99 of 2025")
     assert "(official source) now reports this story" in update["message"]
     assert "Was EXPORT CONTROL · high; now EXPORT CONTROL · high (an official source)" in update["message"]
     assert len(update["message"]) < len(first["message"]) + 200 and "Matched" not in update["message"]
@@ -116,7 +117,8 @@ def test_an_upgrade_before_delivery_is_one_message_not_two(site, project):
     project.cli("check", "--no-notify")
     assert "delivered 1 (procurement 1)" in project.cli("outbox", "send").output
     (alert,) = site.received("/hook")
-    assert alert["title"].startswith("[EXPORT CONTROL · high] MOFCOM:")  # the waiting alert tells the upgrade
+    assert alert["title"].startswith("[EXPORT CONTROL · high] MOFCOM Announcement")  # the upgrade, told once
+    assert "https://mofcom.example/61" in alert["message"]
 
 
 def test_each_edit_of_a_watched_page_is_its_own_alert(site, project):

@@ -81,3 +81,41 @@ def test_a_hostile_title_and_body_render_literally_everywhere(site, project, smt
     blended = markdown_to_html(posted["text"])
     assert links(blended) == [ours]
     assert "[click](http://evil.example)" in visible(blended.split("</h1>")[0])  # the title, as written
+
+
+def test_a_plain_text_channel_gets_plain_text_and_the_page_still_cannot_link(site, project):
+    """A channel that shows text as it is (`?format=text`, ntfy, SMS, the console) gets the text rendering: the
+    page's words as written, no Markdown escapes, no address it wrote live, no mention; only our links."""
+    configure(project, site)
+    text_url = site.url("/text").replace("http://", "json://") + "?format=text"
+    apprise_yml = project.alerts / "apprise.yml"
+    apprise_yml.write_text(apprise_yml.read_text() + f"  - {text_url}:\n      - tag: procurement\n")
+    page = start(project, site, BASE)
+    row = (
+        f'<li><a href="/n/evil.html">{html.escape(EVIL)}</a> <span>2025-10-09</span>'
+        f"<p>{html.escape('The $500 million offtake deal (NdPr oxide) covers 10,000 t. ' + EVIL)}</p></li>"
+    )
+    page.set_body(listing(BASE).replace("<ul class='list'>", "<ul class='list'>" + row).encode())
+    project.cli("check")
+    ours = site.url("/n/evil.html")
+    (markdown,) = site.received("/hook")
+    (text,) = site.received("/text")
+    assert "\\(" in markdown["message"]  # the Markdown channel escapes page text...
+    body = text["message"]
+    assert "\\" not in body and "(NdPr oxide)" in body  # ...the text channel shows it as written
+    assert f"Source: MOFCOM {ours}" in body  # our link, whole
+    for literal in ("[click](", "**urgent**", "<script>alert(1)</script>", "<@U123>"):
+        assert literal in body.replace("\u2060", ""), literal
+    for address in ADDRESSES:
+        assert address not in body and address not in text["title"], address
+    assert "@here" not in body and "@\u2060here" in body
+    assert re.findall(r"https?://\S+", body) == [ours]
+
+
+def test_the_console_prints_plain_text(site, project):
+    configure(project, site, procurement_url="console://")
+    start(project, site, "商务部公告2025年第61号 公布对境外相关稀土物项实施出口管制的决定 (附件)")
+    out = project.cli("check").output
+    assert "MOFCOM Announcement No. 61 of 2025: export controls on overseas rare earth items" in out
+    assert "Original title: 商务部公告2025年第61号 公布对境外相关稀土物项实施出口管制的决定 (附件)" in out
+    assert "\\(" not in out and "[Open the source](" not in out

@@ -162,6 +162,7 @@ def change_lines(result: CheckResult) -> list[dict[str, Any]]:
                 event_id=event["id"],
                 label=event["label"],
                 severity=event["severity"],
+                headline=event.get("headline"),
                 matched=event.get("matched", []),
                 facts=event.get("facts", {}),
                 merged=event.get("merged", False),

@@ -46,6 +46,8 @@ def notify_test(app: AppContext, tags: tuple[str, ...]) -> None:
                 title="watcher test message",
                 body=f"This is a test from **watcher** for the tag `{tag}`. If you read it, "
                 "alerts for this tag will reach you.",
+                text=f"This is a test from watcher for the tag {tag}. If you read it, "
+                "alerts for this tag will reach you.",
             )
             ok, error = Notifier.send_to(target, message)
             failed += 0 if ok else 1

@@ -150,6 +150,8 @@ class NewEvent:
     page: bool = False  # the source watches one document: each edit with new text is news of its own
     item_id: str = ""
     text_hash: str = ""  # of the words that were new to the reader
+    headline: str = ""  # in English (the title itself when it is English; analyze.headline)
+    story: dict[str, Any] = field(default_factory=dict)  # what it reports, for story merging (analyze.cluster)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,3 +47,32 @@ def format_duration(seconds: float) -> str:
     if seconds == int(seconds):
         return f"{int(seconds)}s"
     return f"{seconds:g}s"
+
+
+_CURRENCY_SYMBOLS = {
+    "USD": "US$",
+    "AUD": "A$",
+    "CAD": "C$",
+    "EUR": "€",
+    "GBP": "£",
+    "CNY": "¥",
+    "JPY": "JP¥",
+    "HKD": "HK$",
+}
+
+
+def format_money(amount: object, currency: str | None = "USD") -> str:
+    """An amount as a reader says it: "US$500 million", "€81.25 million", "A$1.65 billion"."""
+    if not isinstance(amount, int | float) or isinstance(amount, bool):
+        return str(amount)
+    symbol = _CURRENCY_SYMBOLS.get(currency or "USD", f"{currency} ")
+    for size, word in ((1e9, "billion"), (1e6, "million")):
+        if amount >= size:
+            text = f"{amount / size:,.2f}".rstrip("0").rstrip(".")
+            return f"{symbol}{text} {word}"
+    return f"{symbol}{amount:,.0f}"
+
+
+def format_tonnes(value: object) -> str:
+    """Tonnes with thousands separators: "135,000 t"."""
+    return f"{int(value):,} t" if isinstance(value, int | float) and not isinstance(value, bool) else str(value)

@@ -65,6 +65,15 @@ def markdown(text: object) -> str:
     return _MENTION.sub(lambda m: "@" + _JOINER + m.group(1), value)
 
 
+def text(value: object) -> str:
+    """Untrusted text for a plain-text body: written as the page wrote it (no Markdown escapes), with its
+    addresses inert and its mentions neutralised; a channel that shows text shows nothing else."""
+    if isinstance(value, Trusted):
+        return str(value)
+    out = defang(_CONTROL.sub("", "" if value is None else str(value)))
+    return _MENTION.sub(lambda m: "@" + _JOINER + m.group(1), out)
+
+
 def plain(text: object, limit: int = 250) -> str:
     """Untrusted text for a title or subject line: one line, no mentions, bounded length."""
     value = _CONTROL.sub("", "" if text is None else str(text))

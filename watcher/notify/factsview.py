@@ -1,13 +1,16 @@
 """Facts in the reader's terms: "Mining quota 135,000 t (+12.5% vs 2023 batch 1)", "US$500 million".
 
-Turns the typed facts of an event into a headline and a few short lines. Every
-value from a page goes through `escape.markdown` in the template, so this
-module only formats.
+Turns the typed facts of an event into a headline and a few short lines, in English: parties by their
+English names (parties.toml), elements by name and symbol, an announcement by its English reference with
+the original beneath. Every value from a page goes through the template's escaping (Markdown or plain
+text), so this module only formats.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from watcher.core.units import format_money, format_tonnes
 
 _QUOTA_FIELDS = (
     ("mining_tonnes", "Mining quota"),
@@ -18,23 +21,8 @@ _QUOTA_FIELDS = (
     ("cumulative_mining_tonnes", "Mining quota, year to date"),
     ("cumulative_smelting_tonnes", "Smelting quota, year to date"),
 )
-_SYMBOLS = {"USD": "US$", "AUD": "A$", "CAD": "C$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "JP¥", "HKD": "HK$"}
-
-
-def tonnes(value: Any) -> str:
-    return f"{int(value):,} t" if isinstance(value, int | float) else str(value)
-
-
-def money(amount: Any, currency: str | None = "USD") -> str:
-    if not isinstance(amount, int | float):
-        return str(amount)
-    symbol = _SYMBOLS.get(currency or "USD", f"{currency} ")
-    for size, word in ((1e9, "billion"), (1e6, "million")):
-        if amount >= size:
-            scaled = amount / size
-            text = f"{scaled:,.2f}".rstrip("0").rstrip(".")
-            return f"{symbol}{text} {word}"
-    return f"{symbol}{amount:,.0f}"
+tonnes = format_tonnes
+money = format_money
 
 
 def delta_text(delta: dict[str, Any]) -> str:
@@ -68,9 +56,16 @@ def withheld_text(facts: dict[str, Any]) -> str:
     return f"Figures: not published; last published: {batch_text(last) or '?'}, {', '.join(figures[:1])}"
 
 
-def headline(label: str, title: str, facts: dict[str, Any], publisher: str | None) -> str:
-    """The one-line summary after the label: the quota figure when there is one, else the title."""
-    prefix = f"{publisher}: " if publisher else ""
+def headline(label: str, title: str, facts: dict[str, Any], publisher: str | None, english: str | None = None) -> str:
+    """The one-line summary after the label: the quota figure when there is one, else the English headline
+    (`english`, the title itself when it is English), after the publisher unless the headline names its issuer."""
+    from watcher.analyze.glossary import glossary
+    from watcher.analyze.titles import is_english
+
+    publisher = glossary().english_name(publisher or "")  # a Chinese publisher name never reaches the title
+    english = english or title
+    names_issuer = not is_english(title) and ": " in english[:90]
+    prefix = f"{publisher}: " if publisher and not names_issuer else ""
     if label == "quota":
         for key, name in _QUOTA_FIELDS[:2] + _QUOTA_FIELDS[2:5]:
             if isinstance(facts.get(key), int | float):
@@ -78,8 +73,9 @@ def headline(label: str, title: str, facts: dict[str, Any], publisher: str | Non
                 delta = (facts.get("deltas") or {}).get(key) or {}
                 pct = f" ({delta['pct']:+.1f}%)" if isinstance(delta.get("pct"), int | float) else ""
                 when = batch_text(facts)
-                return f"{prefix}{when + ' ' if when else ''}{which} quota {tonnes(facts[key])}{pct}"
-    return prefix + title
+                who = f"{publisher}: " if publisher else ""
+                return f"{who}{when + ' ' if when else ''}{which} quota {tonnes(facts[key])}{pct}"
+    return prefix + english
 
 
 def fact_lines(facts: dict[str, Any]) -> list[str]:
@@ -116,7 +112,7 @@ def fact_lines(facts: dict[str, Any]) -> list[str]:
             qualifier = entry.get("qualifier")
             what = entry.get("what")
             shown.append(" ".join(part for part in (qualifier, text, f"— {what}" if what else "") if part))
-        lines.append("Amounts: " + "; ".join(shown))
+        lines.append("Amounts: " + "; ".join(dict.fromkeys(shown)))  # a feed that repeats its title says it once
     elif isinstance(facts.get("amount"), int | float):
         lines.append(f"Amount: {money(facts['amount'], facts.get('currency'))}")
     if prices and not amounts:
@@ -127,18 +123,53 @@ def fact_lines(facts: dict[str, Any]) -> list[str]:
     if isinstance(facts.get("previous_amount_usd"), int | float):
         lines.append(f"Previously: {money(facts['previous_amount_usd'])}")
     if facts.get("elements"):
-        lines.append("Elements: " + ", ".join(facts["elements"]))
+        lines.append("Elements: " + ", ".join(element_text(symbol) for symbol in facts["elements"]))
+    if facts.get("doc_no"):
+        lines.append(f"Document: {document_text(str(facts['doc_no']))}")
     for key, name in (
-        ("doc_no", "Document"),
+        ("suspends", "Suspends"),
+        ("amends", "Amends"),
         ("effective_date", "Effective"),
+        ("until_date", "Until"),
         ("control_codes", "Control codes"),
         ("hs_codes", "HS codes"),
     ):
         value = facts.get(key)
-        if value:
+        if value and key in ("suspends", "amends"):
+            lines.append(f"{name}: " + "; ".join(document_text(str(doc), original=False) for doc in value[:8]))
+        elif value:
             lines.append(f"{name}: " + (", ".join(map(str, value)) if isinstance(value, list) else str(value)))
     if facts.get("parties"):
-        lines.append("Parties: " + ", ".join(facts["parties"][:8]))
+        lines.append("Parties: " + ", ".join(english_parties(facts["parties"])[:8]))
     if isinstance(facts.get("capacity_tonnes"), int | float):
         lines.append(f"Capacity: {tonnes(facts['capacity_tonnes'])} a year")
     return lines
+
+
+def english_parties(parties: list[str]) -> list[str]:
+    """Each party by its English name where parties.toml has one (工业和信息化部 -> MIIT), else as written."""
+    from watcher.analyze.facts.names import english_names
+
+    return list(dict.fromkeys((english_names([name]) or [name])[0] for name in parties))
+
+
+def element_text(symbol: str) -> str:
+    """ "Dy" -> "dysprosium (Dy)"; a material without a symbol ("graphite") as itself."""
+    from watcher.analyze.headline import element_name
+
+    name = element_name(symbol)
+    return name if name == symbol or name.lower() == symbol.lower() else f"{name} ({symbol})"
+
+
+def document_text(doc_no: str, original: bool = True) -> str:
+    """An announcement in English (with the original after it); other document numbers as written."""
+    from watcher.analyze.headline import document_references
+    from watcher.analyze.textnorm import normalize
+    from watcher.analyze.titles import is_english
+
+    if is_english(doc_no):
+        return doc_no
+    english = document_references(normalize(doc_no))
+    if not english:
+        return doc_no
+    return f"{english} ({doc_no})" if original else english

@@ -1,9 +1,11 @@
 """Alert messages from templates in `alerts/templates/` (Jinja2, sandboxed: users edit them).
 
-Every `{{ value }}` in a body template is escaped as Markdown and every value in
-a title template is reduced to one safe line, unless watcher built it itself
-(links, formatted facts). A missing template falls back to the packaged one; a
-broken template is a configuration error at load time, not a lost alert later.
+Each message has a title, a Markdown body (`*.md.j2`: Slack, e-mail, webhooks; Apprise converts it per
+channel) and a plain-text body (`*.txt.j2`: channels that show text as it is). Every `{{ value }}` in a
+Markdown body is escaped as Markdown, in a text body it is written as the page wrote it (addresses inert,
+mentions neutralised), and every value in a title template is reduced to one safe line, unless watcher
+built it itself (links, formatted facts). A missing template falls back to the packaged one; a broken
+template is a configuration error at load time, not a lost alert later.
 """
 
 from __future__ import annotations
@@ -19,22 +21,11 @@ from watcher.core.errors import ConfigError
 from watcher.core.labels import Labels, shipped
 from watcher.core.timestamps import display
 from watcher.notify import escape
-from watcher.notify.factsview import fact_lines, headline
+from watcher.notify.context import alert_context, update_context
 from watcher.notify.message import Message
 
-TEMPLATES = (
-    "alert.title.j2",
-    "alert.md.j2",
-    "digest.title.j2",
-    "digest.md.j2",
-    "health.title.j2",
-    "health.md.j2",
-    "update.title.j2",
-    "update.md.j2",
-    "overdue.title.j2",
-    "overdue.md.j2",
-)
-SUMMARY_LIMIT = 600
+KINDS = ("alert", "digest", "health", "update", "overdue")
+TEMPLATES = tuple(f"{kind}.{part}.j2" for kind in KINDS for part in ("title", "md", "txt"))
 BODY_LIMIT = 3500  # Apprise's overflow handling cuts further where a channel needs it
 
 
@@ -44,7 +35,18 @@ def _link(url: object, text: object = "link") -> escape.Trusted:
     return escape.Trusted(f"[{label}]({target})" if target else label)
 
 
-def _environment(finalize: Any, loader: Any) -> SandboxedEnvironment:
+def _text_link(url: object, text: object = "link") -> escape.Trusted:
+    """A link in a plain-text body: its text, then the address in angle brackets (RFC 3986, appendix C)."""
+    target = escape.safe_url(url)
+    label = escape.text(text)
+    return escape.Trusted(f"{label} <{target}>" if target else label)
+
+
+def _url(url: object) -> escape.Trusted:
+    return escape.Trusted(escape.safe_url(url))
+
+
+def _environment(finalize: Any, loader: Any, text: bool = False) -> SandboxedEnvironment:
     environment = SandboxedEnvironment(
         loader=loader,
         finalize=finalize,
@@ -54,7 +56,8 @@ def _environment(finalize: Any, loader: Any) -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters["link"] = _link
+    environment.filters["link"] = _text_link if text else _link
+    environment.filters["url"] = _url
     environment.filters["md"] = escape.markdown
     return environment
 
@@ -69,25 +72,30 @@ class Renderer:
         loaders = [FileSystemLoader(str(alerts_dir / "templates")), packaged] if alerts_dir else [packaged]
         self.where = str(alerts_dir / "templates") if alerts_dir else "packaged templates"
         self.body_env = _environment(escape.markdown, ChoiceLoader(loaders))
+        self.text_env = _environment(escape.text, ChoiceLoader(loaders), text=True)
         self.title_env = _environment(escape.plain, ChoiceLoader(loaders))
         self._check()
 
     def _render(self, name: str, **context: Any) -> str:
-        environment = self.title_env if name.endswith(".title.j2") else self.body_env
+        environment = {"title": self.title_env, "txt": self.text_env}.get(name.split(".")[1], self.body_env)
         text = environment.get_template(name).render(**context)
         if name.endswith(".title.j2"):
             return escape.plain(text, limit=250)
         return text.strip() if len(text) <= BODY_LIMIT else text[: BODY_LIMIT - 1].rstrip() + "…"
 
+    def _message(self, kind: str, context: dict[str, Any], notify_type: str = "info") -> Message:
+        return Message(
+            self._render(f"{kind}.title.j2", **context),
+            self._render(f"{kind}.md.j2", **context),
+            notify_type,
+            self._render(f"{kind}.txt.j2", **context),
+        )
+
     def alert(
         self, event: dict[str, Any], publisher: str | None = None, others: list[dict[str, Any]] | None = None
     ) -> Message:
-        context = _alert_context(event, publisher, others or [], self.labels, self.timezone)
-        return Message(
-            self._render("alert.title.j2", **context),
-            self._render("alert.md.j2", **context),
-            {"high": "warning"}.get(event["severity"], "info"),
-        )
+        context = alert_context(event, publisher, others or [], self.labels, self.timezone)
+        return self._message("alert", context, {"high": "warning"}.get(event["severity"], "info"))
 
     def digest(self, tag: str, events: list[dict[str, Any]], kind: str = "digest") -> Message:
         groups = []
@@ -102,7 +110,7 @@ class Renderer:
                 {
                     "label": label,
                     "name": self.labels.display(label),
-                    "events": [_alert_context(e, e.get("publisher"), [], self.labels, self.timezone) for e in members],
+                    "events": [alert_context(e, e.get("publisher"), [], self.labels, self.timezone) for e in members],
                 }
             )
         context = {
@@ -112,31 +120,23 @@ class Renderer:
             "groups": groups,
             "since": display(min((e["first_seen"] for e in events), default=""), self.timezone),
         }
-        return Message(self._render("digest.title.j2", **context), self._render("digest.md.j2", **context))
+        return self._message("digest", context)
 
     def update(self, event: dict[str, Any], update: dict[str, Any], publisher: str | None = None) -> Message:
         """One short message about an upgrade of a story the channel already has (never the alert again)."""
-        context = _update_context(event, update, publisher, self.labels)
-        return Message(
-            self._render("update.title.j2", **context),
-            self._render("update.md.j2", **context),
-            {"high": "warning"}.get(event["severity"], "info"),
-        )
+        context = update_context(event, update, publisher, self.labels, self.timezone)
+        return self._message("update", context, {"high": "warning"}.get(event["severity"], "info"))
 
     def health(self, event: dict[str, Any]) -> Message:
         facts = event.get("facts") or {}
         notify_type = "success" if facts.get("health") == "recovered" else "failure"
-        context = {"event": event, "facts": facts}
-        return Message(self._render("health.title.j2", **context), self._render("health.md.j2", **context), notify_type)
+        return self._message("health", {"event": event, "facts": facts}, notify_type)
 
     def overdue(self, event: dict[str, Any]) -> Message:
         """An expectation's alert: what is missing since when, or that it arrived (`facts.status`)."""
         facts = event.get("facts") or {}
-        context = {"event": event, "facts": facts}
         notify_type = "success" if facts.get("status") == "arrived" else "warning"
-        return Message(
-            self._render("overdue.title.j2", **context), self._render("overdue.md.j2", **context), notify_type
-        )
+        return self._message("overdue", {"event": event, "facts": facts}, notify_type)
 
     def _check(self) -> None:
         sample: dict[str, Any] = {
@@ -155,7 +155,8 @@ class Renderer:
             "publisher": None,
         }
         health = {**sample, "kind": "health", "label": "health", "facts": {"health": "source_broken"}}
-        alert = _alert_context(
+        sample["headline"] = "sample headline"
+        alert = alert_context(
             sample, "X", [{"source": "y", "url": "https://y.org", "title": "t"}], self.labels, self.timezone
         )
         digest = {
@@ -175,19 +176,20 @@ class Renderer:
             "was_label": "irrelevant",
             "was_severity": "low",
             "reasons": ["an official source"],
+            "added": {"amount_usd": 1},
+            "headline": "t",
         }
         contexts = {
             "alert": alert,
             "digest": digest,
             "health": {"event": health, "facts": health["facts"]},
-            "update": _update_context(sample, update, "Y", self.labels),
+            "update": update_context(sample, update, "Y", self.labels, self.timezone),
+            "overdue": {"event": {**sample, "label": "overdue"}, "facts": _OVERDUE_SAMPLE},
         }
-        contexts["overdue"] = {"event": {**sample, "label": "overdue"}, "facts": _OVERDUE_SAMPLE}
         arrived = {"event": contexts["overdue"]["event"], "facts": {**_OVERDUE_SAMPLE, "status": "arrived"}}
-        for name, context in [
-            *((name, contexts[name.split(".")[0]]) for name in TEMPLATES),
-            ("overdue.md.j2", arrived),
-        ]:
+        checks = [(name, contexts[name.split(".")[0]]) for name in TEMPLATES]
+        checks += [(name, arrived) for name in TEMPLATES if name.startswith("overdue.")]
+        for name, context in checks:
             try:
                 self._render(name, **context)
             except TemplateError as error:
@@ -215,47 +217,3 @@ _OVERDUE_SAMPLE = {
     "met": {"title": "t", "date": "2025-04-01", "url": "https://x.org", "source": "s"},
     "late_days": 1,
 }
-
-
-def _alert_context(
-    event: dict[str, Any],
-    publisher: str | None,
-    others: list[dict[str, Any]],
-    labels: Labels,
-    timezone: str = "UTC",
-) -> dict[str, Any]:
-    facts = event.get("facts") or {}
-    # templates read `event.published` and `event.first_seen`: give them the times as people read them
-    event = {**event, "published": display(event.get("published"), timezone)}
-    event["first_seen"] = display(event.get("first_seen"), timezone)
-    summary = (event.get("summary") or "").strip()
-    if len(summary) > SUMMARY_LIMIT:
-        summary = summary[: SUMMARY_LIMIT - 1].rstrip() + "…"
-    return {
-        "event": event,
-        "facts": facts,
-        "publisher": publisher,
-        "summary": summary,
-        "label_name": labels.display(event["label"]),
-        "headline": headline(event["label"], event["title"], facts, publisher),
-        "title_in_headline": headline(event["label"], event["title"], facts, publisher).endswith(event["title"]),
-        "fact_lines": fact_lines(facts),
-        "others": [o for o in others if o.get("source") != event.get("source")],
-    }
-
-
-def _update_context(
-    event: dict[str, Any], update: dict[str, Any], publisher: str | None, labels: Labels
-) -> dict[str, Any]:
-    facts = event.get("facts") or {}
-    return {
-        "event": event,
-        "update": update,
-        "facts": facts,
-        "publisher": publisher,
-        "reporter": publisher or update.get("source") or "",
-        "label_name": labels.display(event["label"]),
-        "was_name": labels.display(update.get("was_label") or event["label"]),
-        "reasons": ", ".join(update.get("reasons") or []),
-        "headline": headline(event["label"], event["title"], facts, publisher),
-    }

@@ -190,7 +190,25 @@ class Notifier:
             return self.renderer.health(event)
         if event["label"] == "overdue":
             return self.renderer.overdue(event)
-        return self.renderer.alert(event, self.publishers.get(event["source"]), event.get("sources"))
+        others = [
+            {**other, "publisher": self.publishers.get(other.get("source"))} for other in event.get("sources") or []
+        ]
+        event["related"] = self._related(event)
+        return self.renderer.alert(event, self.publishers.get(event["source"]), others)
+
+    def _related(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        """The earlier events of the documents this one suspends or amends, when the state has them."""
+        facts = event.get("facts") or {}
+        documents = [doc for key in ("suspends", "amends", "repeals") for doc in facts.get(key) or []]
+        if not documents:
+            return []
+        from watcher.analyze.cluster import doc_key
+
+        keys = {"doc:" + doc_key(str(doc)): str(doc) for doc in documents}
+        return [
+            {**found, "doc_no": keys[found["key"]]}
+            for found in self.store.events.by_keys(list(keys), exclude=event["id"])
+        ]
 
     # -- sending --------------------------------------------------------------------------------------
 
@@ -278,14 +296,17 @@ class Notifier:
         single.add(target.service)
         title = message.title
         resolve = getattr(target.service, "resolve_format", None)
-        blended_as = resolve(NotifyFormat.MARKDOWN) if resolve is not None else NotifyFormat.MARKDOWN
-        if getattr(target.service, "title_maxlen", 1) <= 0 and blended_as != NotifyFormat.TEXT:
+        shown_as = resolve(NotifyFormat.MARKDOWN) if resolve is not None else NotifyFormat.MARKDOWN
+        if shown_as == NotifyFormat.TEXT and message.text:
+            # A channel that shows text as it is gets the plain-text rendering: no Markdown escapes to read.
+            body, body_format = message.text, NotifyFormat.TEXT
+        else:
+            body, body_format = message.body, NotifyFormat.MARKDOWN
+        if getattr(target.service, "title_maxlen", 1) <= 0 and shown_as != NotifyFormat.TEXT:
             # A service without titles gets the title blended into the Markdown body as a heading, read as
             # Markdown: the line built as plain text must then be escaped, or a page's `[x](y)` becomes a link.
             title = escape.markdown(title)
-        result = single.notify(
-            body=message.body, title=title, notify_type=message.notify_type, body_format=NotifyFormat.MARKDOWN
-        )
+        result = single.notify(body=body, title=title, notify_type=message.notify_type, body_format=body_format)
         if result:
             return True, None
         reasons = [

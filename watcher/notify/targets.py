@@ -12,6 +12,7 @@ import sys
 import threading
 from typing import Any
 
+from apprise import NotifyFormat
 from apprise.decorators import notify
 
 from watcher.core.timestamps import iso, utc_now
@@ -19,9 +20,9 @@ from watcher.core.timestamps import iso, utc_now
 _write_lock = threading.Lock()
 
 
-@notify(on="console", name="watcher console")
+@notify(on="console", name="watcher console", body_format=NotifyFormat.TEXT)
 def console_target(body: str, title: str, notify_type: str, meta: dict[str, Any], *args: Any, **kwargs: Any) -> bool:
-    """Print the alert as a block on stdout (or stderr with `console://stderr`)."""
+    """Print the alert as a block on stdout (or stderr with `console://stderr`), as plain text."""
     stream = sys.stderr if (meta.get("host") or "").lower() == "stderr" else sys.stdout
     rule = "─" * 72
     with _write_lock:

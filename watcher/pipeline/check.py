@@ -17,7 +17,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from watcher.analyze.cluster import cluster_keys
+from watcher.analyze.cluster import cluster_keys, story_features
+from watcher.analyze.headline import english_headline
 from watcher.analyze.summary import readable_title, summarize
 from watcher.core.errors import BrokenSourceError, ExtractError, FetchError, StateError
 from watcher.core.models import (
@@ -158,32 +159,39 @@ def _events(changes: list[Change], source: Source, pipeline: Pipeline, document:
     for index, change in enumerate(changes):
         if change.change == "removed":
             continue
-        analysis = pipeline.analyzer(change, source)
-        item = change.item
-        title = readable_title(item.title, change.analysis_text)
-        summary = summarize(title, change.analysis_text, analysis.matched)
-        event = NewEvent(
-            source=source.name,
-            label=analysis.label,
-            severity=analysis.severity,
-            title=title,
-            url=item.url,
-            published=item.published,
-            summary=summary,
-            matched=analysis.matched,
-            facts=analysis.facts,
-            # every edit of a page carries the page's title: it names the page, not the story, so it is no key
-            keys=cluster_keys(title if change.diff is None else "", analysis.facts),
-            change_index=index,
-            official=source.official,
-            page=document,
-            item_id=item.id,
-            text_hash=content_hash(change.analysis_text),
-        )
+        event = event_of(change, pipeline.analyzer(change, source), source, document=document)
+        event.change_index = index
         if pipeline.router is not None:
             event.routes = pipeline.router(event, source)
         events.append(event)
     return events
+
+
+def event_of(change: Change, analysis: Analysis, source: Any, document: bool = False) -> NewEvent:
+    """The event a change makes: its readable title and English headline, summary, facts, and what the store
+    needs to merge it into its story (keys and story features). `source` needs `name`, `official`, `publisher`."""
+    item = change.item
+    title = readable_title(item.title, change.analysis_text)
+    edit = change.diff is not None  # an edit of a watched page: its title names the page, not the story
+    return NewEvent(
+        source=source.name,
+        label=analysis.label,
+        severity=analysis.severity,
+        title=title,
+        url=item.url,
+        published=item.published,
+        summary=summarize(title, change.analysis_text, analysis.matched),
+        matched=analysis.matched,
+        facts=analysis.facts,
+        # every edit of a page carries the page's title: it names the page, not the story, so it is no key
+        keys=cluster_keys("" if edit else title, analysis.facts),
+        headline=english_headline(title, analysis.label, analysis.facts, source.publisher).text,
+        story={} if edit else story_features(title, analysis.facts, change.analysis_text),
+        official=source.official,
+        page=document,
+        item_id=item.id,
+        text_hash=content_hash(change.analysis_text),
+    )
 
 
 def _validators(fetched: Fetched, state: SourceState) -> Validators:

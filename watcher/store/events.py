@@ -10,14 +10,21 @@ import json
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from watcher.core.labels import IRRELEVANT
 from watcher.core.models import NewEvent
 from watcher.core.timestamps import shift
-from watcher.store.stories import Decision, Sighting, Story, decide, takes_over
+from watcher.store.stories import Decision, Sighting, Story, decide, matches, takes_over
 
 if TYPE_CHECKING:
     from watcher.store.db import StateDB
 
 CLUSTER_WINDOW = timedelta(days=3)
+CANDIDATES = 50  # recent events of the sighting's label compared with it, newest first
+
+
+def decision_facts(known: dict[str, Any] | Any, added: dict[str, Any] | Any) -> dict[str, Any]:
+    """The event's facts with the key facts a later report added (the event's own values are kept)."""
+    return {**dict(added), **dict(known)}
 
 
 class EventRecords:
@@ -39,15 +46,17 @@ class EventRecords:
                 event_id, merged, upgraded, routes = self._insert_event(event, now), False, False, event.routes
             elif decision.upgrade:
                 event_id, merged, upgraded = story.id, True, True
-                routes = self._upgrade(story, event, decision.reasons, now)
+                routes = self._upgrade(story, event, decision, now)
             else:
                 event_id, merged, upgraded, routes = story.id, True, False, []
+                if decision.retitle:
+                    self._retitle(story.id, event)
             if change_id is not None:
                 self.state.db.execute("UPDATE changes SET event_id = ? WHERE id = ?", [event_id, change_id])
             if event.kind == "change":
                 self.state.db.execute(
                     "INSERT OR IGNORE INTO event_sources (event_id, source, title, url, seen_at, item_id, text_hash, "
-                    "page) VALUES (?,?,?,?,?,?,?,?)",
+                    "page, story) VALUES (?,?,?,?,?,?,?,?,?)",
                     [
                         event_id,
                         event.source,
@@ -57,6 +66,7 @@ class EventRecords:
                         event.item_id or None,
                         event.text_hash or None,
                         1 if event.page else 0,
+                        json.dumps(event.story, ensure_ascii=False) if event.story else None,
                     ],
                 )
                 self.state.db.conn.executemany(
@@ -73,6 +83,7 @@ class EventRecords:
                     "matched": list(event.matched),  # the change's own classification, shown by `watcher check --json`
                     "facts": event.facts,
                     "title": event.title,
+                    "headline": event.headline or event.title,
                     "url": event.url,
                     "source": event.source,
                     "official": event.official,
@@ -85,7 +96,7 @@ class EventRecords:
     def _insert_event(self, event: NewEvent, now: str) -> int:
         cursor = self.state.db.execute(
             "INSERT INTO events (kind, source, label, severity, title, summary, url, published, first_seen, matched, "
-            "facts, routed, official) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "facts, routed, official, headline) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 event.kind,
                 event.source,
@@ -100,6 +111,7 @@ class EventRecords:
                 json.dumps(event.facts, ensure_ascii=False),
                 1 if event.routes else 0,
                 1 if event.official else 0,
+                (event.headline or event.title) if event.kind == "change" else None,
             ],
         )
         event_id = int(cursor.lastrowid or 0)
@@ -111,43 +123,92 @@ class EventRecords:
         return event_id
 
     def _find_story(self, event: NewEvent, now: str) -> tuple[Story | None, Decision | None]:
-        """The earliest event within the window that shares a story key and that this sighting may join."""
-        if not event.keys:
-            return None, None
+        """The event of this sighting's story within the window: the earliest that shares a story key and that
+        it may join, else the one of the same label whose reports agree best with it (`stories.agreement`)."""
         since = shift(now, -CLUSTER_WINDOW.total_seconds())
-        candidates = self.state.db.execute(
-            f"SELECT event_id FROM event_keys WHERE key IN ({','.join('?' * len(event.keys))}) AND seen_at >= ? "
-            "GROUP BY event_id ORDER BY MIN(seen_at), event_id LIMIT 20",
-            [*event.keys, since],
-        ).fetchall()
-        for (event_id,) in candidates:
-            story = self._story(int(event_id))
-            if story is None:
-                continue
+        keyed: list[int] = []
+        if event.keys:
+            marks = ",".join("?" * len(event.keys))
+            keyed = [
+                int(row[0])
+                for row in self.state.db.execute(
+                    f"SELECT event_id FROM event_keys WHERE key IN ({marks}) AND seen_at >= ? "
+                    "GROUP BY event_id ORDER BY MIN(seen_at), event_id LIMIT 20",
+                    [*event.keys, since],
+                ).fetchall()
+            ]
+        for story in self._stories(keyed):
             decision = decide(story, event)
+            if decision.joins:
+                return story, decision
+        if not event.story or event.label == IRRELEVANT or event.page:
+            return None, None
+        recent = [
+            int(row[0])
+            for row in self.state.db.execute(
+                "SELECT id FROM events WHERE label = ? AND kind = 'change' AND first_seen >= ? "
+                "ORDER BY first_seen DESC, id DESC LIMIT ?",
+                [event.label, since, CANDIDATES],
+            ).fetchall()
+            if int(row[0]) not in keyed
+        ]
+        ranked = sorted(((matches(story, event).score, story) for story in self._stories(recent)), key=lambda x: -x[0])
+        for _, story in ranked:
+            decision = decide(story, event, by_key=False)
             if decision.joins:
                 return story, decision
         return None, None
 
-    def _story(self, event_id: int) -> Story | None:
-        row = self.state.db.execute(
-            "SELECT label, severity, official FROM events WHERE id = ? AND kind = 'change'", [event_id]
-        ).fetchone()
-        if row is None:
-            return None
-        sightings = self.state.db.execute(
-            "SELECT source, item_id, text_hash, page FROM event_sources WHERE event_id = ?", [event_id]
-        ).fetchall()
-        return Story(
-            id=event_id,
-            label=row[0],
-            severity=row[1],
-            official=bool(row[2]),
-            sightings=tuple(Sighting(source, item, text, bool(page)) for source, item, text, page in sightings),
+    def _stories(self, event_ids: list[int]) -> list[Story]:
+        """The stories of these events (in this order), each with its sightings, in two queries."""
+        if not event_ids:
+            return []
+        marks = ",".join("?" * len(event_ids))
+        rows = {
+            int(row[0]): row
+            for row in self.state.db.execute(
+                f"SELECT id, label, severity, official, facts, title, headline FROM events "
+                f"WHERE id IN ({marks}) AND kind = 'change'",
+                event_ids,
+            ).fetchall()
+        }
+        sightings: dict[int, list[Sighting]] = {event_id: [] for event_id in rows}
+        for event_id, source, item, text, page, story in self.state.db.execute(
+            f"SELECT event_id, source, item_id, text_hash, page, story FROM event_sources WHERE event_id IN ({marks})",
+            event_ids,
+        ).fetchall():
+            if event_id in sightings:
+                sightings[event_id].append(
+                    Sighting(source, item, text, bool(page), json.loads(story) if story else None)
+                )
+        stories = []
+        for event_id in event_ids:
+            row = rows.get(event_id)
+            if row is None:
+                continue
+            _, label, severity, official, facts, title, headline = row
+            stories.append(
+                Story(
+                    id=event_id,
+                    label=label,
+                    severity=severity,
+                    official=bool(official),
+                    sightings=tuple(sightings[event_id]),
+                    facts=json.loads(facts or "{}"),
+                    english=headline is None or headline == title,
+                )
+            )
+        return stories
+
+    def _retitle(self, event_id: int, event: NewEvent) -> None:
+        """Tell a story first seen in another language with this English report (quietly: no new message)."""
+        self.state.db.execute(
+            "UPDATE events SET title = ?, headline = ?, url = ?, source = ?, summary = ? WHERE id = ?",
+            [event.title, event.headline or event.title, event.url, event.source, event.summary, event_id],
         )
 
     def _upgrade(
-        self, story: Story, event: NewEvent, reasons: tuple[str, ...], now: str
+        self, story: Story, event: NewEvent, decision: Decision, now: str
     ) -> list[tuple[str, str, str | None]]:
         """Tell the event's readers what the upgrading sighting adds, once: returns the routes queued.
 
@@ -156,10 +217,12 @@ class EventRecords:
         has it gets one short update.
         """
         db = self.state.db
+        reasons = decision.reasons
         if takes_over(story, event):
             db.execute(
                 "UPDATE events SET label = ?, severity = ?, source = ?, title = ?, summary = ?, url = ?, "
-                "published = COALESCE(?, published), matched = ?, facts = ?, official = MAX(official, ?) WHERE id = ?",
+                "published = COALESCE(?, published), matched = ?, facts = ?, official = MAX(official, ?), "
+                "headline = ? WHERE id = ?",
                 [
                     event.label,
                     event.severity,
@@ -169,16 +232,25 @@ class EventRecords:
                     event.url,
                     event.published,
                     json.dumps(event.matched, ensure_ascii=False),
-                    json.dumps(event.facts, ensure_ascii=False),
+                    json.dumps({**story.facts, **event.facts}, ensure_ascii=False),
                     1 if event.official else 0,
+                    event.headline or event.title,
                     story.id,
                 ],
             )
-        elif event.official:
-            db.execute("UPDATE events SET official = 1 WHERE id = ?", [story.id])
+        else:
+            if decision.added:
+                db.execute(
+                    "UPDATE events SET facts = ? WHERE id = ?",
+                    [json.dumps(decision_facts(story.facts, decision.added), ensure_ascii=False), story.id],
+                )
+            if decision.retitle:
+                self._retitle(story.id, event)
+            if event.official:
+                db.execute("UPDATE events SET official = 1 WHERE id = ?", [story.id])
         update_id = db.execute(
             "INSERT INTO event_updates (event_id, source, title, url, label, severity, official, was_label, "
-            "was_severity, reasons, seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "was_severity, reasons, seen_at, added, headline) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 story.id,
                 event.source,
@@ -191,6 +263,8 @@ class EventRecords:
                 story.severity,
                 json.dumps(list(reasons)),
                 now,
+                json.dumps(dict(decision.added), ensure_ascii=False),
+                event.headline or event.title,
             ],
         ).lastrowid
         queued: list[tuple[str, str, str | None]] = []
@@ -245,6 +319,34 @@ class EventRecords:
             )
         return event
 
+    def by_keys(self, keys: list[str], exclude: int | None = None) -> list[dict[str, Any]]:
+        """The earliest change event under each story key (e.g. `doc:` keys of the documents a notice suspends),
+        with its headline, title, link and first sighting: what the state knows of an earlier document."""
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        with self.state.lock:
+            rows = self.state.db.execute(
+                f"SELECT k.key, e.id, COALESCE(e.headline, e.title), e.title, e.url, e.first_seen FROM event_keys k "
+                f"JOIN events e ON e.id = k.event_id WHERE k.key IN ({marks}) AND e.kind = 'change' AND e.id != ? "
+                "ORDER BY e.first_seen, e.id",
+                [*keys, exclude if exclude is not None else -1],
+            ).fetchall()
+        found: dict[str, dict[str, Any]] = {}
+        for key, event_id, headline, title, url, first_seen in rows:
+            found.setdefault(
+                key,
+                {
+                    "key": key,
+                    "id": event_id,
+                    "headline": headline,
+                    "title": title,
+                    "url": url,
+                    "first_seen": first_seen,
+                },
+            )
+        return list(found.values())
+
     def update(self, update_id: int) -> dict[str, Any] | None:
         """What an upgrading sighting brought to its event (for the short update message)."""
         with self.state.lock:
@@ -253,6 +355,7 @@ class EventRecords:
             return None
         update = dict(rows[0])
         update["reasons"] = json.loads(update.get("reasons") or "[]")
+        update["added"] = json.loads(update.get("added") or "{}")
         update["official"] = bool(update.get("official"))
         return update
 

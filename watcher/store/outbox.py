@@ -174,7 +174,8 @@ class OutboxRecords:
         with self.state.lock:
             rows = list(
                 self.state.db.query(
-                    "SELECT d.tag, d.sent_at, e.title FROM deliveries d JOIN events e ON e.id = d.event_id "
+                    "SELECT d.tag, d.sent_at, COALESCE(e.headline, e.title) AS title FROM deliveries d "
+                    "JOIN events e ON e.id = d.event_id "
                     "WHERE d.status = 'sent' ORDER BY d.sent_at DESC, d.id DESC LIMIT 1"
                 )
             )

@@ -39,7 +39,7 @@ class Reports:
             where.append("c.change != 'removed'")
         sql = (
             "SELECT c.id, c.source, c.change, c.item_id, c.title, c.url, c.published, c.detected_at, c.diff, "
-            "c.event_id, e.label, e.severity, e.matched, e.facts FROM changes c "
+            "c.event_id, e.label, e.severity, e.headline, e.matched, e.facts FROM changes c "
             "LEFT JOIN events e ON e.id = c.event_id"
             + (" WHERE " + " AND ".join(where) if where else "")
             + " ORDER BY c.detected_at DESC, c.id DESC LIMIT ?"

@@ -254,3 +254,18 @@ def expectations(db: Database) -> None:
             closed_event_id INTEGER
         )"""
     )
+
+
+@migrations(name="0010_story_headline")
+def story_headline(db: Database) -> None:
+    """The English headline of each event (the web view and messages read it), what each sighting reported
+    (so a later report in another outlet or language can be compared with it), and the key facts and the
+    English headline an upgrading report brought (for its short update).
+
+    Events recorded before this migration have no headline (readers fall back to the title) and their
+    sightings no story features: they are joined by shared keys only, as before.
+    """
+    db.execute("ALTER TABLE events ADD COLUMN headline TEXT")
+    db.execute("ALTER TABLE event_sources ADD COLUMN story TEXT")
+    db.execute("ALTER TABLE event_updates ADD COLUMN added TEXT NOT NULL DEFAULT '{}'")
+    db.execute("ALTER TABLE event_updates ADD COLUMN headline TEXT")

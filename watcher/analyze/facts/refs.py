@@ -14,7 +14,7 @@ _LEAD = re.compile(
 _CN_DOC = re.compile(r"([\u4e00-\u9fff]{2,12})\s*[〔\[(（]\s*((?:19|20)\d{2})\s*[〕\])）]\s*(\d{1,4})\s*号")
 _CN_ANN = re.compile(
     r"((?:[\u4e00-\u9fff]{1,10}?(?:部|总署|署|局|委员会|委|院|办公室)\s?){0,3})"
-    r"公告\s*((?:19|20)\d{2})\s*年\s*第\s*(\d{1,3})\s*号"
+    r"公告\s*((?:19|20)\d{2})\s*年?\s*第\s*(\d{1,3})\s*号"
 )
 _EN_ANN = re.compile(
     r"\b((?:MOFCOM\s+|GAC\s+)?Announcement)\s+No\.?\s*(\d{1,3})\s*"
@@ -134,6 +134,11 @@ _CN_CHANGE = re.compile(
     r"((?:[\u4e00-\u9fff]{1,10}?(?:部|总署|署)\s?){0,3})(?:公告)?\s*((?:19|20)\d{2})\s*年\s*"
     r"(第\s*\d{1,3}\s*号(?:\s*[、,，和及]\s*第?\s*\d{1,3}\s*号)*)"
 )
+# "… 2025年第55号、56号及商务部公告2025年第61号、62号": further documents the same verb governs
+_CN_CHANGE_MORE = re.compile(
+    r"\s*(?:及|和|以及|、)\s*((?:[\u4e00-\u9fff]{1,10}?(?:部|总署|署)\s?){0,3})(?:公告)?\s*((?:19|20)\d{2})\s*年\s*"
+    r"(第\s*\d{1,3}\s*号(?:\s*[、,，和及]\s*第?\s*\d{1,3}\s*号)*)"
+)
 _EN_CHANGE = re.compile(
     r"\b(suspend|pause|repeal|revok|amend)\w*\b[^.;]{0,80}?Announcements?\s+(?:Nos?\.?\s*)?"
     r"(\d{1,3}(?:\s*(?:,|and|&|[-–])\s*(?:and\s+)?(?:No\.?\s*)?\d{1,3})*)(?:\s*(?:of|\(|,)\s*((?:19|20)\d{2}))?",
@@ -162,9 +167,17 @@ def amended_documents(text: str, doc_no: str | None) -> dict[str, list[str]]:
     if not has_digit(text):
         return out
     for m in _CN_CHANGE.finditer(text) if "号" in text else ():
+        verb = _CHANGE_VERBS[m.group(1)]
         issuer = re.sub(r"\s+", " ", _clean_prefix(m.group(2))).strip() or _issuer_of(doc_no)
         for number in re.findall(r"\d{1,3}", m.group(4)):
-            out.setdefault(_CHANGE_VERBS[m.group(1)], []).append(f"{issuer}公告{m.group(3)}年第{number}号")
+            out.setdefault(verb, []).append(f"{issuer}公告{m.group(3)}年第{number}号")
+        more, at = _CN_CHANGE_MORE.match(text, m.end()), m.end()
+        while more:
+            issuer = re.sub(r"\s+", " ", _clean_prefix(more.group(1))).strip() or issuer
+            for number in re.findall(r"\d{1,3}", more.group(3)):
+                out.setdefault(verb, []).append(f"{issuer}公告{more.group(2)}年第{number}号")
+            at = more.end()
+            more = _CN_CHANGE_MORE.match(text, at)
     for m in _EN_CHANGE.finditer(text) if "nnouncement" in text else ():
         year = m.group(3) or next(iter(re.findall(r"\b(?:19|20)\d{2}\b", text)), None)
         if year is None:
