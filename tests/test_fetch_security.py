@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -210,7 +211,8 @@ def test_a_feed_item_linking_to_the_metadata_service_is_not_fetched_and_nothing_
     assert result.exit_code == 0
     assert inside.requests == []  # before: fetched, and the alert carried the AccessKeyId
     (alert,) = site.received("/hook")
-    assert "TOPSECRET" not in json.dumps(alert) and "商务部公告2025年第61号" in alert["title"]
+    assert "TOPSECRET" not in json.dumps(alert)
+    assert "No. 61 of 2025" in alert["title"] and "商务部公告2025年第61号" in alert["message"]  # the original title
     refusals = [line for line in result.stderr.splitlines() if "refused" in line]
     assert len(refusals) == 1 and f"localhost:{inside.port} refused: not the source's site" in refusals[0]
     assert "keeping the list item" in refusals[0]
@@ -273,7 +275,10 @@ def test_an_intranet_page_watched_on_purpose_still_works_with_its_detail_pages(s
     result = project.cli("check")
     assert "intranet  ok" in result.output
     (alert,) = site.received("/hook")
-    assert "稀土出口管制物项清单" in alert["message"]
+    assert "No. 61 of 2025" in alert["title"]
+    with sqlite3.connect(project.state / "watcher.db") as db:  # the detail page's text was read into the change
+        (text,) = db.execute("SELECT text FROM changes WHERE source = 'intranet'").fetchone()
+    assert "稀土出口管制物项清单" in text
 
 
 # --- XML that cannot reach out ----------------------------------------------------------------------------
