@@ -83,7 +83,8 @@ def test_demo_plays_the_story_and_every_alert_carries_its_facts(tmp_path, temp_r
 
     deal, apple = [title for title in titles if title.startswith("[DEAL · high]")]
     assert apple.endswith("Apple to invest $500mln in rare earths mine operator MP Materials, Fox Business reports")
-    also = delivered[apple].split("Also reported by: ")[1]  # four outlets in one check: one alert naming the others
+    also = " ".join(delivered[apple].split("Also reported by: ")[1].split())  # four outlets in one check: one alert
+    # naming the others (the card wraps lines where the outlets' order puts them)
     assert all(outlet in also for outlet in ("Reuters", "CNBC", "The Guardian")), also
     body = delivered[deal]
     assert "US$400 million" in body and "US$150 million" in body  # from the EX-99.1, through detail.follow
